@@ -1,0 +1,9 @@
+// Entry points of the CLI's subcommands. Each returns the process exit code.
+#pragma once
+
+namespace omni::cli {
+
+int run_model_command(int argc, char** argv);  // omni model synth|info|dequant|zoo
+int print_model_info(const char* path);        // omni model info FILE
+
+}  // namespace omni::cli

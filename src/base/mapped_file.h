@@ -1,0 +1,38 @@
+// A read-only memory map of a whole file. Model weights are viewed in place, never copied.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "base/status.h"
+
+namespace omni {
+
+class MappedFile {
+ public:
+  static StatusOr<MappedFile> open(const std::string& path);
+  MappedFile() = default;
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+
+  const uint8_t* data() const { return data_; }  // nullptr for an empty file
+  size_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+  std::string path_;
+};
+
+// Reads a whole (small) file into a string: config.json, text fixtures.
+StatusOr<std::string> read_file_to_string(const std::string& path);
+// Writes bytes to `path` via a temporary file renamed into place, so that a failed write never
+// leaves a half-written file under the final name.
+Status write_file_atomic(const std::string& path, const void* data, size_t size);
+
+}  // namespace omni

@@ -1,0 +1,42 @@
+// A fixed set of worker threads for data-parallel loops. Owned by whoever runs compute and passed
+// down explicitly; there is no global pool. The calling thread takes part in every loop.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace omni {
+
+class ThreadPool {
+ public:
+  // n_threads counts the calling thread: ThreadPool(1) runs everything inline.
+  explicit ThreadPool(int n_threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return int(workers_.size()) + 1; }
+
+  // Calls fn(begin, end, thread_index) over disjoint ranges that cover [0, n), split into at most
+  // size() contiguous chunks; returns when all are done. Not reentrant.
+  void parallel_for(size_t n, const std::function<void(size_t, size_t, int)>& fn);
+
+ private:
+  void worker_main(int index);
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable start_cv_;
+  std::condition_variable done_cv_;
+  const std::function<void(size_t, size_t, int)>* job_ = nullptr;
+  size_t job_n_ = 0;
+  unsigned long generation_ = 0;
+  int pending_ = 0;
+  bool stop_ = false;
+};
+
+}  // namespace omni

@@ -1,0 +1,21 @@
+// What the CPU we run on can execute, read once with cpuid (and xgetbv for the OS's consent to
+// save the wide registers).
+#pragma once
+
+#include <string>
+
+namespace omni {
+
+struct CpuFeatures {
+  bool avx2 = false, fma = false, f16c = false;
+  bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false;
+  bool avx512vnni = false, avx512bf16 = false, avx512fp16 = false, avx_vnni = false;
+  bool amx_tile = false, amx_int8 = false, amx_bf16 = false;
+  std::string brand;
+};
+
+const CpuFeatures& cpu_features();
+// "avx2 fma f16c avx512f ..." for logs and bench reports.
+std::string cpu_features_string(const CpuFeatures& f);
+
+}  // namespace omni

@@ -1,0 +1,49 @@
+// Row kernels: dequantize a row to float32, and dot a weight row with an activation row.
+//
+// Dispatch: select_kernels() picks the best table for this CPU once; a caller fetches the table
+// at the start of a coarse operation (a forward pass, a conversion) and calls through its
+// function pointers. Every SIMD table is checked against the scalar reference table by tests.
+//
+// Dot products take the activation row already encoded as vec_dot_type(weight type):
+//   F32, F16, BF16 weights      x  F32 activations
+//   Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 x  Q8_0 activations  (integer block sums, one float per block)
+//   Q2_K .. Q6_K, Q8_K           x  Q8_K activations
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "tensor/dtype.h"
+
+namespace omni {
+
+enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+const char* isa_name(Isa isa);
+
+// dst[0..n) = values of the row at src; n a multiple of the block size.
+using DequantizeRowFn = void (*)(const void* src, float* dst, int64_t n);
+// Sum over i < n of w[i] * a[i]; w in the weight type, a in vec_dot_type(weight type).
+using VecDotFn = float (*)(int64_t n, const void* w, const void* a);
+
+struct KernelTable {
+  Isa isa;
+  DequantizeRowFn dequantize[kDTypeIdLimit];  // indexed by DType id; nullptr = not supported
+  VecDotFn vec_dot[kDTypeIdLimit];
+};
+
+// The activation encoding that vec_dot expects for weights of type `weight`.
+DType vec_dot_type(DType weight);
+
+// The reference: plain scalar loops, the definition SIMD tables must reproduce.
+const KernelTable& reference_kernels();
+// nullptr when the build does not contain `isa`.
+const KernelTable* kernel_table(Isa isa);
+// Whether this CPU (and OS) can run `isa`.
+bool isa_supported(Isa isa);
+// Every ISA compiled into this build, scalar first.
+std::vector<Isa> compiled_isas();
+// The best supported table; the environment variable OMNI_ISA (scalar, avx2, avx512) lowers the
+// choice, for testing and for comparing paths in benchmarks.
+const KernelTable& select_kernels();
+
+}  // namespace omni

@@ -1,0 +1,102 @@
+// Byte layouts of GGUF's quantized blocks, identical to the files users download. Scales `d` and
+// minimums `m`/`dmin` are IEEE half floats stored as uint16_t (Q8_K's d is a float32). All
+// multi-byte fields are little-endian; so is every machine this project builds for.
+//
+// Legacy types hold 32 elements per block; the "K" types hold super-blocks of 256 elements split
+// into sub-blocks of 16 or 32 with their own (quantized) scales.
+#pragma once
+
+#include <cstdint>
+
+namespace omni {
+
+inline constexpr int kQK4_0 = 32, kQK4_1 = 32, kQK5_0 = 32, kQK5_1 = 32, kQK8_0 = 32;
+inline constexpr int kQK_K = 256;
+inline constexpr int kKScaleBytes = 12;  // Q4_K / Q5_K: 8 six-bit scales + 8 six-bit mins
+
+// x[i] = (q[i] - 8) * d;  q[i] = qs[i] & 15 for i < 16, qs[i-16] >> 4 for i >= 16.
+struct BlockQ4_0 {
+  uint16_t d;
+  uint8_t qs[kQK4_0 / 2];
+};
+// x[i] = q[i] * d + m; nibbles as Q4_0.
+struct BlockQ4_1 {
+  uint16_t d;
+  uint16_t m;
+  uint8_t qs[kQK4_1 / 2];
+};
+// x[i] = (q[i] - 16) * d; the fifth bit of element i is bit i of qh (little-endian uint32).
+struct BlockQ5_0 {
+  uint16_t d;
+  uint8_t qh[4];
+  uint8_t qs[kQK5_0 / 2];
+};
+// x[i] = q[i] * d + m; bits as Q5_0.
+struct BlockQ5_1 {
+  uint16_t d;
+  uint16_t m;
+  uint8_t qh[4];
+  uint8_t qs[kQK5_1 / 2];
+};
+// x[i] = qs[i] * d.
+struct BlockQ8_0 {
+  uint16_t d;
+  int8_t qs[kQK8_0];
+};
+// 16 sub-blocks of 16: x = d*(sc&15)*q - dmin*(sc>>4), q two bits.
+struct BlockQ2_K {
+  uint8_t scales[kQK_K / 16];
+  uint8_t qs[kQK_K / 4];
+  uint16_t d;
+  uint16_t dmin;
+};
+// 16 sub-blocks of 16: x = d*(scale-32)*(q - (hmask bit ? 0 : 4)), q two low bits; 6-bit scales
+// packed in 12 bytes.
+struct BlockQ3_K {
+  uint8_t hmask[kQK_K / 8];
+  uint8_t qs[kQK_K / 4];
+  uint8_t scales[12];
+  uint16_t d;
+};
+// 8 sub-blocks of 32: x = d*sc*q - dmin*m, q four bits, 6-bit sc and m packed in 12 bytes.
+struct BlockQ4_K {
+  uint16_t d;
+  uint16_t dmin;
+  uint8_t scales[kKScaleBytes];
+  uint8_t qs[kQK_K / 2];
+};
+// As Q4_K with a fifth bit per element in qh.
+struct BlockQ5_K {
+  uint16_t d;
+  uint16_t dmin;
+  uint8_t scales[kKScaleBytes];
+  uint8_t qh[kQK_K / 8];
+  uint8_t qs[kQK_K / 2];
+};
+// 16 sub-blocks of 16: x = d*scales[j]*(q - 32), q six bits (low four in ql, high two in qh).
+struct BlockQ6_K {
+  uint8_t ql[kQK_K / 2];
+  uint8_t qh[kQK_K / 4];
+  int8_t scales[kQK_K / 16];
+  uint16_t d;
+};
+// x[i] = qs[i] * d; bsums[j] = sum of qs[16j .. 16j+15]. Used for activations in K-quant dots.
+struct BlockQ8_K {
+  float d;
+  int8_t qs[kQK_K];
+  int16_t bsums[kQK_K / 16];
+};
+
+static_assert(sizeof(BlockQ4_0) == 18);
+static_assert(sizeof(BlockQ4_1) == 20);
+static_assert(sizeof(BlockQ5_0) == 22);
+static_assert(sizeof(BlockQ5_1) == 24);
+static_assert(sizeof(BlockQ8_0) == 34);
+static_assert(sizeof(BlockQ2_K) == 84);
+static_assert(sizeof(BlockQ3_K) == 110);
+static_assert(sizeof(BlockQ4_K) == 144);
+static_assert(sizeof(BlockQ5_K) == 176);
+static_assert(sizeof(BlockQ6_K) == 210);
+static_assert(sizeof(BlockQ8_K) == 292);
+
+}  // namespace omni
