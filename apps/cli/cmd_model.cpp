@@ -79,8 +79,9 @@ int cmd_dequant(int argc, char** argv) {
   const KernelTable& k = select_kernels();
   GgufWriter w;
   for (const auto& [key, value] : in->metadata()) {
-    if (key != "general.alignment") w.set(key, value);
+    w.set(key, value);
   }
+  w.set_alignment(in->alignment());
   w.set("general.file_type", GgufValue::u32(0));
   for (const GgufTensorInfo& t : in->tensors()) {
     const DequantizeRowFn dq = k.dequantize[uint32_t(t.view.type)];

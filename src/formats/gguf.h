@@ -77,6 +77,7 @@ class GgufWriter {
   void set(const std::string& key, GgufValue value);  // replaces an existing key in place
   void erase(const std::string& key);
   const GgufValue* find(std::string_view key) const;
+  // A power of two; written as general.alignment unless it is the default.
   void set_alignment(uint32_t alignment) { alignment_ = alignment; }
 
   // ne is innermost-first (ne[0] = row length), as everywhere in this project.

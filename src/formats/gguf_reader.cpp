@@ -81,8 +81,8 @@ Status read_scalar(Cursor& c, GgufType type, GgufValue* v) {
 Status read_value(Cursor& c, GgufType type, GgufValue* v, int depth) {
   if (type != GgufType::kArray) return read_scalar(c, type, v);
   if (depth >= kMaxArrayDepth) return Corrupt("arrays nested deeper than %d levels", kMaxArrayDepth);
-  uint32_t elem;
-  uint64_t n;
+  uint32_t elem = 0;
+  uint64_t n = 0;
   OMNI_RETURN_IF_ERROR(c.read(&elem, "an array's element type"));
   OMNI_RETURN_IF_ERROR(c.read(&n, "an array's length"));
   if (elem > uint32_t(GgufType::kFloat64)) {
@@ -135,7 +135,7 @@ StatusOr<GgufFile> GgufFile::parse(const uint8_t* data, size_t size, const std::
   if (g.version_ != 2 && g.version_ != 3) {
     return fail(Unsupported("GGUF version %u; this reader supports versions 2 and 3", g.version_));
   }
-  uint64_t n_tensors, n_kv;
+  uint64_t n_tensors = 0, n_kv = 0;
   OMNI_RETURN_IF_ERROR(fail(c.read(&n_tensors, "the tensor count")));
   OMNI_RETURN_IF_ERROR(fail(c.read(&n_kv, "the metadata count")));
   // Each key/value takes at least 13 bytes and each tensor info at least 24.
@@ -152,7 +152,7 @@ StatusOr<GgufFile> GgufFile::parse(const uint8_t* data, size_t size, const std::
   g.kv_.reserve(size_t(n_kv));
   for (uint64_t k = 0; k < n_kv; ++k) {
     std::string key;
-    uint32_t type;
+    uint32_t type = 0;
     OMNI_RETURN_IF_ERROR(fail(c.read_string(&key, "a metadata key", 65535)));
     OMNI_RETURN_IF_ERROR(fail(c.read(&type, "a metadata value type")));
     if (type > uint32_t(GgufType::kFloat64)) {
@@ -183,14 +183,14 @@ StatusOr<GgufFile> GgufFile::parse(const uint8_t* data, size_t size, const std::
   for (auto& t : g.tensors_) {
     OMNI_RETURN_IF_ERROR(fail(c.read_string(&t.name, "a tensor name", kMaxTensorNameBytes)));
     const std::string ctx = "tensor '" + t.name + "'";
-    uint32_t n_dims, type;
+    uint32_t n_dims = 0, type = 0;
     OMNI_RETURN_IF_ERROR(fail(c.read(&n_dims, "a tensor's dimension count")));
     if (n_dims < 1 || n_dims > uint32_t(kMaxDims)) {
       return fail(Corrupt("%s has %u dimensions (1 to %d supported)", ctx.c_str(), n_dims, kMaxDims));
     }
     t.view.n_dims = int(n_dims);
     for (uint32_t d = 0; d < n_dims; ++d) {
-      uint64_t ne;
+      uint64_t ne = 0;
       OMNI_RETURN_IF_ERROR(fail(c.read(&ne, "a tensor dimension")));
       if (ne == 0 || ne > (uint64_t(1) << 40)) {
         return fail(Corrupt("%s has dimension %u of size %llu", ctx.c_str(), d, (unsigned long long)ne));

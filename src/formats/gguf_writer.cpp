@@ -108,7 +108,8 @@ Status GgufWriter::write(const std::string& path, const char* progress_label) co
   FileSink out(f.get());
 
   std::vector<std::pair<std::string, GgufValue>> kv = kv_;
-  if (alignment_ != kGgufDefaultAlignment) {
+  // general.alignment always states the alignment actually used.
+  if (alignment_ != kGgufDefaultAlignment || find("general.alignment")) {
     auto it = std::find_if(kv.begin(), kv.end(), [](const auto& e) { return e.first == "general.alignment"; });
     if (it != kv.end()) it->second = GgufValue::u32(alignment_);
     else kv.emplace_back("general.alignment", GgufValue::u32(alignment_));

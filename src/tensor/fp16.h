@@ -23,7 +23,9 @@ static inline float fp16_to_f32(uint16_t h) {
   const uint32_t sign = uint32_t(h & 0x8000) << 16;
   const uint32_t exp = (h >> 10) & 0x1f;
   uint32_t mant = h & 0x3ff;
-  if (exp == 0x1f) return bits_to_f32(sign | 0x7f800000u | (mant << 13));  // inf / nan
+  if (exp == 0x1f) {  // inf, or nan made quiet with its payload kept (as F16C hardware does)
+    return bits_to_f32(sign | 0x7f800000u | (mant ? 0x400000u : 0) | (mant << 13));
+  }
   if (exp != 0) return bits_to_f32(sign | ((exp + 112) << 23) | (mant << 13));
   if (mant == 0) return bits_to_f32(sign);  // signed zero
   // Subnormal half: normalize into a float32 normal.

@@ -18,6 +18,12 @@ the script runs `OMNI model dequant IN -o IN.f32.gguf` and checks:
   * zoo: one tensor `zoo.<type>` per type, of that type;
   * synth: the llama.cpp keys the architecture needs are present and
     token_embd.weight has len(tokenizer.ggml.tokens) rows.
+Two more inputs are written by this script (gguf_testgen.make_crafted_gguf)
+and only dequantized by omni: crafted-v3.gguf and crafted-v2-align64.gguf
+(every metadata value type incl. nested arrays; scales over the whole f16
+range incl. subnormals and -0; every f16/bf16 bit pattern incl. NaN/inf;
+1-D and 4-D shapes; a GGUF v2 file with general.alignment 64). Turn them
+off with --no-crafted. --zoo-seeds N adds zoo files for seeds 1..N.
 One line per file; the last line is "N passed, M failed"; exit status 1 on
 any failure. A missing binary or a failing command is a failure (its stderr is
 shown), never a skip.
@@ -33,6 +39,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gguf_reader as gr  # noqa: E402
+import gguf_testgen  # noqa: E402
 
 ZOO_TYPES = ["f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0",
              "q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "q8_k"]
@@ -187,15 +194,19 @@ def check_zoo(g, errs):
             errs.append(f"zoo tensor zoo.{tn} has type {t.type_name}")
 
 
-def check_file(omni, in_path, make_argv, kind):
-    """Generate in_path, dequantize it with omni, check everything.
+def check_file(omni, in_path, make, kind):
+    """Generate in_path (`make` is an argv list, or a function that writes the
+    file), dequantize it with omni, check everything.
     Returns a one-line summary; raises CheckFailed with all problems."""
     t0 = time.time()
     if not (os.path.isfile(omni) and os.access(omni, os.X_OK)):
         raise CheckFailed(f"omni binary not found or not executable: {omni}")
     if os.path.exists(in_path):
         os.remove(in_path)
-    run_cmd(make_argv)
+    if callable(make):
+        make(in_path)
+    else:
+        run_cmd(make)
     out_path = in_path[:-len(".gguf")] + ".f32.gguf"
     if os.path.exists(out_path):
         os.remove(out_path)
@@ -214,7 +225,7 @@ def check_file(omni, in_path, make_argv, kind):
         errs += [f"dequantized: {e}" for e in gr.structural_errors(gout)]
         if kind == "zoo":
             check_zoo(gin, errs)
-        else:
+        elif kind == "synth":
             check_arch(gin, errs)
         errs += compare_metadata(gin, gout)
         terrs, n_t, n_v, max_abs = compare_tensors(gin, gout)
@@ -239,6 +250,10 @@ def main(argv=None):
                     help="only parse the vocab GGUFs in shared/data/tokenizers")
     ap.add_argument("--only", default=None,
                     help="comma-separated subset of cases, e.g. zoo,llama-q4_k")
+    ap.add_argument("--no-crafted", action="store_true",
+                    help="skip the two hand-made edge-case inputs")
+    ap.add_argument("--zoo-seeds", type=int, default=0,
+                    help="also check `model zoo --seed S` for S = 1..N")
     args = ap.parse_args(argv)
 
     if args.selftest_vocab:
@@ -249,24 +264,34 @@ def main(argv=None):
 
     omni = os.path.abspath(args.omni)
     os.makedirs(args.workdir, exist_ok=True)
-    cases = [("zoo", os.path.join(args.workdir, "zoo.gguf"), "zoo", None)]
+    wd = args.workdir
+    # (case name, input path, kind, how to make the input)
+    cases = [("zoo", os.path.join(wd, "zoo.gguf"), "zoo",
+              [omni, "model", "zoo", "-o", os.path.join(wd, "zoo.gguf"), "--seed", "7"])]
     for arch in SYNTH_ARCHS:
         for ty in SYNTH_TYPES:
-            cases.append((f"{arch}-{ty}", os.path.join(args.workdir, f"{arch}-{ty}.gguf"),
-                          arch, ty))
+            path = os.path.join(wd, f"{arch}-{ty}.gguf")
+            cases.append((f"{arch}-{ty}", path, "synth",
+                          [omni, "model", "synth", "--arch", arch, "--preset", "tiny",
+                           "--type", ty, "--seed", "3", "-o", path]))
+    if not args.no_crafted:
+        for name, version, align in (("crafted-v3", 3, None), ("crafted-v2-align64", 2, 64)):
+            def make(path, version=version, align=align):
+                with open(path, "wb") as f:
+                    f.write(gguf_testgen.make_crafted_gguf(11, version, align))
+            cases.append((name, os.path.join(wd, f"{name}.gguf"), "crafted", make))
+    for seed in range(1, args.zoo_seeds + 1):
+        path = os.path.join(wd, f"zoo-seed{seed}.gguf")
+        cases.append((f"zoo-seed{seed}", path, "zoo",
+                      [omni, "model", "zoo", "-o", path, "--seed", str(seed)]))
     if args.only:
         want = set(args.only.split(","))
         cases = [c for c in cases if c[0] in want]
 
     n_pass = n_fail = 0
-    for name, path, arch, ty in cases:
-        if arch == "zoo":
-            make = [omni, "model", "zoo", "-o", path, "--seed", "7"]
-        else:
-            make = [omni, "model", "synth", "--arch", arch, "--preset", "tiny",
-                    "--type", ty, "--seed", "3", "-o", path]
+    for name, path, kind, make in cases:
         try:
-            line = check_file(omni, path, make, "zoo" if arch == "zoo" else "synth")
+            line = check_file(omni, path, make, kind)
             print(f"PASS {line}", flush=True)
             n_pass += 1
         except CheckFailed as e:

@@ -24,6 +24,13 @@ struct SynthOptions {
 
 Status synth_text_model(const SynthOptions& options, ThreadPool& pool);
 
+// The storage type synth gives one tensor for a --type choice: vectors stay F32; q4_k_m uses Q6_K
+// for the output (or tied embedding) and for attn_v / ffn_down in the layers that get more bits;
+// K types fall back to Q5_0 (for Q4_K) or Q8_0 (for Q6_K) on rows not a multiple of 256.
+struct TextTensorSpec;
+struct TextHParams;
+StatusOr<DType> synth_tensor_type(const std::string& type, const TextTensorSpec& spec, const TextHParams& hp);
+
 // Tokenizer metadata: a byte-level BPE vocabulary of n_vocab tokens (256 byte tokens, merges of
 // common letter pairs, special tokens, then unused padding tokens).
 void add_synthetic_vocab(GgufWriter& w, int64_t n_vocab);

@@ -66,7 +66,22 @@ float vector_value(const std::string& name, SynthRng& rng, float scale) {
   return scale * rng.normal();
 }
 
+const TypeChoice* find_type(const std::string& name) {
+  for (const auto& c : kTypes) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
+constexpr const char* kTypeNames = "f32, f16, bf16, q8_0, q4_0, q4_k, q6_k, q4_k_m";
+
 }  // namespace
+
+StatusOr<DType> synth_tensor_type(const std::string& type, const TextTensorSpec& spec, const TextHParams& hp) {
+  const TypeChoice* choice = find_type(type);
+  if (!choice) return InvalidArgument("unknown --type '%s'; choose one of: %s", type.c_str(), kTypeNames);
+  return tensor_type(*choice, spec, hp);
+}
 
 Status synth_text_model(const SynthOptions& o, ThreadPool& pool) {
   const TextPreset* preset = find_text_preset(o.preset);
@@ -74,11 +89,8 @@ Status synth_text_model(const SynthOptions& o, ThreadPool& pool) {
   const std::string arch_name = o.arch.empty() ? preset->arch : o.arch;
   const TextArch* arch = find_text_arch(arch_name);
   if (!arch) return InvalidArgument("unknown architecture '%s'; choose one of: %s", arch_name.c_str(), text_arch_names().c_str());
-  const TypeChoice* choice = nullptr;
-  for (const auto& c : kTypes) {
-    if (o.type == c.name) choice = &c;
-  }
-  if (!choice) return InvalidArgument("unknown --type '%s'; choose one of: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k, q4_k_m", o.type.c_str());
+  const TypeChoice* choice = find_type(o.type);
+  if (!choice) return InvalidArgument("unknown --type '%s'; choose one of: %s", o.type.c_str(), kTypeNames);
   if (o.out_path.empty()) return InvalidArgument("no output file; pass -o OUT.gguf");
   if (!(o.scale > 0.0f) || !std::isfinite(o.scale)) return InvalidArgument("--scale must be a positive number");
 
