@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Sets up omni.cpp on Debian 12: installs every dependency from Debian's packages, builds the
+# Release binary at build/bin/omni, then runs the main job (unless --no-run is given).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(
+  cmake ninja-build g++ pkg-config        # build
+  nlohmann-json3-dev                      # JSON (safetensors headers, config.json)
+  libgtest-dev                            # unit tests
+  clang libclang-rt-14-dev                # sanitizer and fuzzing build
+  python3 python3-numpy                   # independent reference implementations
+  clang-format                            # code style
+)
+
+run_main_job=1
+[ "${1:-}" = "--no-run" ] && run_main_job=0
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup.sh: run as root or install sudo" >&2; exit 1; }
+  SUDO="sudo"
+fi
+echo "== installing packages: ${PACKAGES[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
+
+echo "== building (Release) into build/"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build
+
+if [ "$run_main_job" = 1 ]; then
+  # The main job at this stage of the project: make a small random-weight model of real shape
+  # and describe it.
+  mkdir -p models
+  echo "== omni model synth --arch qwen2 --preset tiny --type q4_k_m -o models/tiny-qwen2-q4_k_m.gguf"
+  build/bin/omni model synth --arch qwen2 --preset tiny --type q4_k_m -o models/tiny-qwen2-q4_k_m.gguf
+  echo "== omni model info models/tiny-qwen2-q4_k_m.gguf"
+  build/bin/omni model info models/tiny-qwen2-q4_k_m.gguf
+  build/bin/omni system
+fi
