@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!dq || t.view.ne[0] > (1 << 20)) continue;
     row.resize(size_t(t.view.ne[0]));
     for (int64_t r = 0; r < t.view.n_rows() && r < 64; ++r) {
-      dq(static_cast<const uint8_t*>(t.view.data) + size_t(r) * t.view.nb[1], row.data(), t.view.ne[0]);
+      dq(static_cast<const uint8_t*>(t.view.data) + size_t(r) * t.view.nb[1], row.data(),
+         t.view.ne[0]);
     }
   }
   return 0;

@@ -12,8 +12,12 @@
 
 namespace omni::test {
 
-inline std::string tmp_path(const std::string& name) { return std::string(OMNI_TEST_TMP) + "/" + name; }
-inline std::string shared_data(const std::string& rel) { return std::string(OMNI_SHARED_DATA) + "/" + rel; }
+inline std::string tmp_path(const std::string& name) {
+  return std::string(OMNI_TEST_TMP) + "/" + name;
+}
+inline std::string shared_data(const std::string& rel) {
+  return std::string(OMNI_SHARED_DATA) + "/" + rel;
+}
 
 inline std::vector<float> random_floats(size_t n, uint64_t seed, float scale = 1.0f) {
   SynthRng rng(seed);

@@ -19,7 +19,9 @@ StatusOr<Args> Args::parse(int argc, char** argv, int first, const std::vector<O
         if (n == a) spec = &s;
       }
     }
-    if (!spec) return InvalidArgument("unknown option '%s'; accepted:\n%s", a.c_str(), usage_lines(specs).c_str());
+    if (!spec)
+      return InvalidArgument("unknown option '%s'; accepted:\n%s", a.c_str(),
+                             usage_lines(specs).c_str());
     const std::string& key = spec->names.front();
     if (spec->takes_value) {
       if (i + 1 >= argc) return InvalidArgument("option %s needs a value", a.c_str());
@@ -31,7 +33,9 @@ StatusOr<Args> Args::parse(int argc, char** argv, int first, const std::vector<O
   return args;
 }
 
-bool Args::has(const std::string& name) const { return flags_.count(name) || values_.count(name); }
+bool Args::has(const std::string& name) const {
+  return flags_.count(name) || values_.count(name);
+}
 
 std::string Args::get(const std::string& name, const std::string& fallback) const {
   auto it = values_.find(name);

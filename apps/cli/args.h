@@ -20,7 +20,8 @@ struct OptionSpec {
 class Args {
  public:
   // Parses argv[first..argc) against `specs`.
-  static StatusOr<Args> parse(int argc, char** argv, int first, const std::vector<OptionSpec>& specs);
+  static StatusOr<Args> parse(int argc, char** argv, int first,
+                              const std::vector<OptionSpec>& specs);
 
   bool has(const std::string& name) const;  // name: the first name of the spec
   std::string get(const std::string& name, const std::string& fallback = "") const;

@@ -17,7 +17,8 @@ namespace {
 
 constexpr const char* kModelUsage =
     "usage:\n"
-    "  omni model synth --arch llama|qwen2|qwen3 --preset tiny|qwen2.5-0.5b|llama-3.2-1b|qwen3-0.6b\n"
+    "  omni model synth --arch llama|qwen2|qwen3 --preset "
+    "tiny|qwen2.5-0.5b|llama-3.2-1b|qwen3-0.6b\n"
     "                   --type f32|f16|bf16|q8_0|q4_0|q4_k|q6_k|q4_k_m [--seed N] [--scale X]\n"
     "                   [--vocab VOCAB.gguf] [-t THREADS] -o OUT.gguf\n"
     "  omni model info FILE.gguf | MODEL_DIR | FILE.safetensors\n"
@@ -29,7 +30,9 @@ int fail(const Status& s) {
   return 1;
 }
 
-int default_threads() { return int(std::max(1u, std::thread::hardware_concurrency())); }
+int default_threads() {
+  return int(std::max(1u, std::thread::hardware_concurrency()));
+}
 
 int cmd_synth(int argc, char** argv) {
   const std::vector<OptionSpec> specs = {
@@ -44,7 +47,8 @@ int cmd_synth(int argc, char** argv) {
   };
   auto args = Args::parse(argc, argv, 3, specs);
   if (!args.ok()) return fail(args.status());
-  if (!args->positional().empty()) return fail(InvalidArgument("unexpected argument '%s'", args->positional()[0].c_str()));
+  if (!args->positional().empty())
+    return fail(InvalidArgument("unexpected argument '%s'", args->positional()[0].c_str()));
   SynthOptions o;
   o.arch = args->get("--arch");
   o.preset = args->get("--preset", "tiny");
@@ -57,7 +61,8 @@ int cmd_synth(int argc, char** argv) {
   if (!seed.ok()) return fail(seed.status());
   if (!scale.ok()) return fail(scale.status());
   if (!threads.ok()) return fail(threads.status());
-  if (*threads < 1 || *threads > 1024) return fail(InvalidArgument("-t must be between 1 and 1024"));
+  if (*threads < 1 || *threads > 1024)
+    return fail(InvalidArgument("-t must be between 1 and 1024"));
   o.seed = uint64_t(*seed);
   o.scale = float(*scale);
   ThreadPool pool{int(*threads)};
@@ -68,7 +73,8 @@ int cmd_synth(int argc, char** argv) {
 }
 
 int cmd_dequant(int argc, char** argv) {
-  const std::vector<OptionSpec> specs = {{{"-o", "--output"}, true, "FILE  output GGUF (all tensors f32)"}};
+  const std::vector<OptionSpec> specs = {
+      {{"-o", "--output"}, true, "FILE  output GGUF (all tensors f32)"}};
   auto args = Args::parse(argc, argv, 3, specs);
   if (!args.ok()) return fail(args.status());
   if (args->positional().size() != 1 || args->get("-o").empty()) {
@@ -93,14 +99,17 @@ int cmd_dequant(int argc, char** argv) {
     const TensorView view = t.view;
     Status s = w.add_tensor(t.name, DType::F32, ne, [view, dq](uint8_t* out, size_t) {
       float* y = reinterpret_cast<float*>(out);
-      for (int64_t r = 0; r < view.n_rows(); ++r) dq(view.row(r % view.ne[1], (r / view.ne[1]) % view.ne[2], r / (view.ne[1] * view.ne[2])), y + r * view.ne[0], view.ne[0]);
+      for (int64_t r = 0; r < view.n_rows(); ++r)
+        dq(view.row(r % view.ne[1], (r / view.ne[1]) % view.ne[2], r / (view.ne[1] * view.ne[2])),
+           y + r * view.ne[0], view.ne[0]);
       return Status::Ok();
     });
     if (!s.ok()) return fail(s);
   }
   Status s = w.write(args->get("-o"), "dequant: tensors");
   if (!s.ok()) return fail(s);
-  std::printf("wrote %s (%zu tensors as f32, kernels %s)\n", args->get("-o").c_str(), w.n_tensors(), isa_name(k.isa));
+  std::printf("wrote %s (%zu tensors as f32, kernels %s)\n", args->get("-o").c_str(), w.n_tensors(),
+              isa_name(k.isa));
   return 0;
 }
 
@@ -111,7 +120,8 @@ int cmd_zoo(int argc, char** argv) {
   if (!args.ok()) return fail(args.status());
   auto seed = args->get_int("--seed", 1);
   if (!seed.ok()) return fail(seed.status());
-  if (args->get("-o").empty()) return fail(InvalidArgument("usage: omni model zoo [--seed N] -o OUT.gguf"));
+  if (args->get("-o").empty())
+    return fail(InvalidArgument("usage: omni model zoo [--seed N] -o OUT.gguf"));
   Status s = write_tensor_zoo(args->get("-o"), uint64_t(*seed));
   if (!s.ok()) return fail(s);
   std::printf("wrote %s\n", args->get("-o").c_str());

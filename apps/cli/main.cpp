@@ -46,7 +46,8 @@ int main(int argc, char** argv) {
     if (!std::strcmp(level, "warn")) omni::set_log_level(omni::LogLevel::kWarn);
     if (!std::strcmp(level, "silent")) omni::set_log_level(omni::LogLevel::kSilent);
   }
-  if (argc < 2 || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "help")) {
+  if (argc < 2 || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help") ||
+      !std::strcmp(argv[1], "help")) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }

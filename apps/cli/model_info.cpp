@@ -32,12 +32,14 @@ void print_type_table(const std::map<std::string, TypeTotals>& by_type) {
   size_t total = 0;
   int64_t elements = 0;
   for (const auto& [name, t] : by_type) {
-    std::printf("  %-8s %5d tensors  %12s\n", name.c_str(), t.count, human_bytes(double(t.bytes)).c_str());
+    std::printf("  %-8s %5d tensors  %12s\n", name.c_str(), t.count,
+                human_bytes(double(t.bytes)).c_str());
     total += t.bytes;
     elements += t.elements;
   }
   std::printf("  total    %lld parameters, %s (%.2f bits per weight)\n", (long long)elements,
-              human_bytes(double(total)).c_str(), elements ? 8.0 * double(total) / double(elements) : 0.0);
+              human_bytes(double(total)).c_str(),
+              elements ? 8.0 * double(total) / double(elements) : 0.0);
 }
 
 int gguf_info(const char* path) {
@@ -47,17 +49,21 @@ int gguf_info(const char* path) {
     return 1;
   }
   const GgufFile& g = *file;
-  const std::string arch = g.get_string("general.architecture").ok() ? *g.get_string("general.architecture") : "(none)";
+  const std::string arch =
+      g.get_string("general.architecture").ok() ? *g.get_string("general.architecture") : "(none)";
   std::printf("file:         %s\n", path);
-  std::printf("format:       GGUF v%u, alignment %u, %zu metadata keys, %zu tensors\n", g.version(), g.alignment(),
-              g.metadata().size(), g.tensors().size());
+  std::printf("format:       GGUF v%u, alignment %u, %zu metadata keys, %zu tensors\n", g.version(),
+              g.alignment(), g.metadata().size(), g.tensors().size());
   std::printf("architecture: %s\n", arch.c_str());
-  if (const GgufValue* name = g.find("general.name")) std::printf("name:         %s\n", name->summary().c_str());
-  if (const GgufValue* ft = g.find("general.file_type")) std::printf("file type:    %s\n", ft->summary().c_str());
+  if (const GgufValue* name = g.find("general.name"))
+    std::printf("name:         %s\n", name->summary().c_str());
+  if (const GgufValue* ft = g.find("general.file_type"))
+    std::printf("file type:    %s\n", ft->summary().c_str());
   std::printf("hyperparameters:\n");
   const std::string prefix = arch + ".";
   for (const auto& [key, value] : g.metadata()) {
-    if (key.rfind(prefix, 0) == 0) std::printf("  %-40s %s\n", key.substr(prefix.size()).c_str(), value.summary().c_str());
+    if (key.rfind(prefix, 0) == 0)
+      std::printf("  %-40s %s\n", key.substr(prefix.size()).c_str(), value.summary().c_str());
   }
   std::map<std::string, TypeTotals> by_type;
   for (const auto& t : g.tensors()) {
@@ -80,7 +86,8 @@ int gguf_info(const char* path) {
   show("model", "tokenizer.ggml.model");
   show("pre-tokenizer", "tokenizer.ggml.pre");
   std::printf("  %-14s %zu\n", "tokens", tokens->array.size());
-  if (const GgufValue* merges = g.find("tokenizer.ggml.merges")) std::printf("  %-14s %zu\n", "merges", merges->array.size());
+  if (const GgufValue* merges = g.find("tokenizer.ggml.merges"))
+    std::printf("  %-14s %zu\n", "merges", merges->array.size());
   show("bos id", "tokenizer.ggml.bos_token_id");
   show("eos id", "tokenizer.ggml.eos_token_id");
   std::printf("  %-14s %s\n", "chat template", g.find("tokenizer.chat_template") ? "yes" : "no");
@@ -95,7 +102,8 @@ int safetensors_info(const char* path) {
   }
   const auto tensors = model->tensors();
   std::printf("file:         %s\n", path);
-  std::printf("format:       safetensors, %zu file(s), %zu tensors, config.json %s\n", model->n_files(), tensors.size(),
+  std::printf("format:       safetensors, %zu file(s), %zu tensors, config.json %s\n",
+              model->n_files(), tensors.size(),
               model->config_json().empty() ? "absent" : "present");
   std::map<std::string, TypeTotals> by_type;
   for (const auto* t : tensors) {
@@ -110,7 +118,8 @@ int safetensors_info(const char* path) {
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace

@@ -11,17 +11,26 @@ namespace {
 std::atomic<int> g_level{int(LogLevel::kInfo)};
 const char* level_tag(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warning";
-    case LogLevel::kError: return "error";
-    default: return "";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warning";
+    case LogLevel::kError:
+      return "error";
+    default:
+      return "";
   }
 }
 }  // namespace
 
-void set_log_level(LogLevel level) { g_level = int(level); }
-LogLevel log_level() { return LogLevel(g_level.load()); }
+void set_log_level(LogLevel level) {
+  g_level = int(level);
+}
+LogLevel log_level() {
+  return LogLevel(g_level.load());
+}
 
 void log_message(LogLevel level, const char* fmt, ...) {
   if (int(level) < g_level.load()) return;

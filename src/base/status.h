@@ -44,11 +44,13 @@ class [[nodiscard]] Status {
 // printf-style message builder used by the error constructors below.
 std::string str_printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#define OMNI_DEFINE_ERROR(fn, code)                                            \
-  template <typename... Args>                                                  \
-  Status fn(const char* fmt, Args... args) {                                   \
-    if constexpr (sizeof...(Args) == 0) return Status(code, fmt);              \
-    else return Status(code, str_printf(fmt, args...));                        \
+#define OMNI_DEFINE_ERROR(fn, code)                  \
+  template <typename... Args>                        \
+  Status fn(const char* fmt, Args... args) {         \
+    if constexpr (sizeof...(Args) == 0)              \
+      return Status(code, fmt);                      \
+    else                                             \
+      return Status(code, str_printf(fmt, args...)); \
   }
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-security"
@@ -70,9 +72,18 @@ class [[nodiscard]] StatusOr {
 
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
-  T& value() & { assert(ok()); return *value_; }
-  const T& value() const& { assert(ok()); return *value_; }
-  T&& value() && { assert(ok()); return std::move(*value_); }
+  T& value() & {
+    assert(ok());
+    return *value_;
+  }
+  const T& value() const& {
+    assert(ok());
+    return *value_;
+  }
+  T&& value() && {
+    assert(ok());
+    return std::move(*value_);
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
@@ -88,9 +99,9 @@ class [[nodiscard]] StatusOr {
 #define OMNI_CONCAT_INNER(a, b) a##b
 #define OMNI_CONCAT(a, b) OMNI_CONCAT_INNER(a, b)
 
-#define OMNI_RETURN_IF_ERROR(expr)          \
-  do {                                      \
-    ::omni::Status omni_status_ = (expr);   \
+#define OMNI_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::omni::Status omni_status_ = (expr);        \
     if (!omni_status_.ok()) return omni_status_; \
   } while (0)
 

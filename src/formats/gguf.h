@@ -49,7 +49,7 @@ class GgufFile {
   const GgufValue* find(std::string_view key) const;  // nullptr if absent
   // Typed lookups with errors that name the file and key.
   StatusOr<std::string> get_string(std::string_view key) const;
-  StatusOr<int64_t> get_int(std::string_view key) const;  // any integer type
+  StatusOr<int64_t> get_int(std::string_view key) const;   // any integer type
   StatusOr<double> get_float(std::string_view key) const;  // float32/64 (or an integer)
   int64_t get_int_or(std::string_view key, int64_t fallback) const;
   double get_float_or(std::string_view key, double fallback) const;

@@ -7,7 +7,8 @@
 namespace omni {
 namespace {
 
-constexpr uint64_t kMaxStringBytes = uint64_t(1) << 30;  // 1 GiB; a sane metadata string is far smaller
+constexpr uint64_t kMaxStringBytes = uint64_t(1)
+                                     << 30;  // 1 GiB; a sane metadata string is far smaller
 constexpr int kMaxArrayDepth = 8;
 constexpr uint64_t kMaxTensorNameBytes = 256;
 
@@ -55,16 +56,66 @@ Status read_value(Cursor& c, GgufType type, GgufValue* v, int depth);
 Status read_scalar(Cursor& c, GgufType type, GgufValue* v) {
   v->type = type;
   switch (type) {
-    case GgufType::kUint8: { uint8_t x; OMNI_RETURN_IF_ERROR(c.read(&x, "a uint8 value")); v->i = x; break; }
-    case GgufType::kInt8: { int8_t x; OMNI_RETURN_IF_ERROR(c.read(&x, "an int8 value")); v->i = x; break; }
-    case GgufType::kUint16: { uint16_t x; OMNI_RETURN_IF_ERROR(c.read(&x, "a uint16 value")); v->i = x; break; }
-    case GgufType::kInt16: { int16_t x; OMNI_RETURN_IF_ERROR(c.read(&x, "an int16 value")); v->i = x; break; }
-    case GgufType::kUint32: { uint32_t x; OMNI_RETURN_IF_ERROR(c.read(&x, "a uint32 value")); v->i = x; break; }
-    case GgufType::kInt32: { int32_t x; OMNI_RETURN_IF_ERROR(c.read(&x, "an int32 value")); v->i = x; break; }
-    case GgufType::kUint64: { uint64_t x; OMNI_RETURN_IF_ERROR(c.read(&x, "a uint64 value")); v->i = int64_t(x); break; }
-    case GgufType::kInt64: { int64_t x; OMNI_RETURN_IF_ERROR(c.read(&x, "an int64 value")); v->i = x; break; }
-    case GgufType::kFloat32: { float x; OMNI_RETURN_IF_ERROR(c.read(&x, "a float32 value")); v->f = x; break; }
-    case GgufType::kFloat64: { double x; OMNI_RETURN_IF_ERROR(c.read(&x, "a float64 value")); v->f = x; break; }
+    case GgufType::kUint8: {
+      uint8_t x;
+      OMNI_RETURN_IF_ERROR(c.read(&x, "a uint8 value"));
+      v->i = x;
+      break;
+    }
+    case GgufType::kInt8: {
+      int8_t x;
+      OMNI_RETURN_IF_ERROR(c.read(&x, "an int8 value"));
+      v->i = x;
+      break;
+    }
+    case GgufType::kUint16: {
+      uint16_t x;
+      OMNI_RETURN_IF_ERROR(c.read(&x, "a uint16 value"));
+      v->i = x;
+      break;
+    }
+    case GgufType::kInt16: {
+      int16_t x;
+      OMNI_RETURN_IF_ERROR(c.read(&x, "an int16 value"));
+      v->i = x;
+      break;
+    }
+    case GgufType::kUint32: {
+      uint32_t x;
+      OMNI_RETURN_IF_ERROR(c.read(&x, "a uint32 value"));
+      v->i = x;
+      break;
+    }
+    case GgufType::kInt32: {
+      int32_t x;
+      OMNI_RETURN_IF_ERROR(c.read(&x, "an int32 value"));
+      v->i = x;
+      break;
+    }
+    case GgufType::kUint64: {
+      uint64_t x;
+      OMNI_RETURN_IF_ERROR(c.read(&x, "a uint64 value"));
+      v->i = int64_t(x);
+      break;
+    }
+    case GgufType::kInt64: {
+      int64_t x;
+      OMNI_RETURN_IF_ERROR(c.read(&x, "an int64 value"));
+      v->i = x;
+      break;
+    }
+    case GgufType::kFloat32: {
+      float x;
+      OMNI_RETURN_IF_ERROR(c.read(&x, "a float32 value"));
+      v->f = x;
+      break;
+    }
+    case GgufType::kFloat64: {
+      double x;
+      OMNI_RETURN_IF_ERROR(c.read(&x, "a float64 value"));
+      v->f = x;
+      break;
+    }
     case GgufType::kBool: {
       uint8_t x;
       OMNI_RETURN_IF_ERROR(c.read(&x, "a bool value"));
@@ -72,15 +123,18 @@ Status read_scalar(Cursor& c, GgufType type, GgufValue* v) {
       v->i = x;
       break;
     }
-    case GgufType::kString: return c.read_string(&v->str, "a string value");
-    default: return Corrupt("unknown value type %u", uint32_t(type));
+    case GgufType::kString:
+      return c.read_string(&v->str, "a string value");
+    default:
+      return Corrupt("unknown value type %u", uint32_t(type));
   }
   return Status::Ok();
 }
 
 Status read_value(Cursor& c, GgufType type, GgufValue* v, int depth) {
   if (type != GgufType::kArray) return read_scalar(c, type, v);
-  if (depth >= kMaxArrayDepth) return Corrupt("arrays nested deeper than %d levels", kMaxArrayDepth);
+  if (depth >= kMaxArrayDepth)
+    return Corrupt("arrays nested deeper than %d levels", kMaxArrayDepth);
   uint32_t elem = 0;
   uint64_t n = 0;
   OMNI_RETURN_IF_ERROR(c.read(&elem, "an array's element type"));
@@ -91,7 +145,9 @@ Status read_value(Cursor& c, GgufType type, GgufValue* v, int depth) {
   // Every element occupies at least one byte (strings 8, nested arrays 12): a count larger than
   // the bytes left is a lie, and is caught before anything is allocated for it.
   const GgufType et = GgufType(elem);
-  const size_t min_elem = et == GgufType::kString ? 8 : et == GgufType::kArray ? 12 : gguf_scalar_size(et);
+  const size_t min_elem = et == GgufType::kString  ? 8
+                          : et == GgufType::kArray ? 12
+                                                   : gguf_scalar_size(et);
   if (n > c.remaining() / min_elem) {
     return Corrupt("array at byte %zu claims %llu elements of %s but only %zu bytes remain",
                    c.pos() - 12, (unsigned long long)n, gguf_type_name(et), c.remaining());
@@ -103,7 +159,9 @@ Status read_value(Cursor& c, GgufType type, GgufValue* v, int depth) {
   return Status::Ok();
 }
 
-bool is_power_of_two(uint64_t x) { return x && !(x & (x - 1)); }
+bool is_power_of_two(uint64_t x) {
+  return x && !(x & (x - 1));
+}
 
 }  // namespace
 
@@ -161,19 +219,22 @@ StatusOr<GgufFile> GgufFile::parse(const uint8_t* data, size_t size, const std::
     GgufValue v;
     Status s = read_value(c, GgufType(type), &v, 0);
     if (!s.ok()) return fail(s.with_context("metadata '" + key + "'"));
-    if (!keys.insert(key).second) return fail(Corrupt("metadata key '%s' appears twice", key.c_str()));
+    if (!keys.insert(key).second)
+      return fail(Corrupt("metadata key '%s' appears twice", key.c_str()));
     g.kv_.emplace_back(std::move(key), std::move(v));
   }
 
   if (const GgufValue* a = g.find("general.alignment")) {
     if (a->type != GgufType::kUint32) {
-      return fail(Corrupt("general.alignment has type %s (must be uint32)", gguf_type_name(a->type)));
+      return fail(
+          Corrupt("general.alignment has type %s (must be uint32)", gguf_type_name(a->type)));
     }
     if (!is_power_of_two(uint64_t(a->i))) {
       return fail(Corrupt("general.alignment is %lld (must be a power of two)", (long long)a->i));
     }
     if (a->i < 8 || a->i > (1 << 20)) {
-      return fail(Unsupported("general.alignment %lld; this reader needs 8 to 1048576", (long long)a->i));
+      return fail(
+          Unsupported("general.alignment %lld; this reader needs 8 to 1048576", (long long)a->i));
     }
     g.alignment_ = uint32_t(a->i);
   }
@@ -186,14 +247,16 @@ StatusOr<GgufFile> GgufFile::parse(const uint8_t* data, size_t size, const std::
     uint32_t n_dims = 0, type = 0;
     OMNI_RETURN_IF_ERROR(fail(c.read(&n_dims, "a tensor's dimension count")));
     if (n_dims < 1 || n_dims > uint32_t(kMaxDims)) {
-      return fail(Corrupt("%s has %u dimensions (1 to %d supported)", ctx.c_str(), n_dims, kMaxDims));
+      return fail(
+          Corrupt("%s has %u dimensions (1 to %d supported)", ctx.c_str(), n_dims, kMaxDims));
     }
     t.view.n_dims = int(n_dims);
     for (uint32_t d = 0; d < n_dims; ++d) {
       uint64_t ne = 0;
       OMNI_RETURN_IF_ERROR(fail(c.read(&ne, "a tensor dimension")));
       if (ne == 0 || ne > (uint64_t(1) << 40)) {
-        return fail(Corrupt("%s has dimension %u of size %llu", ctx.c_str(), d, (unsigned long long)ne));
+        return fail(
+            Corrupt("%s has dimension %u of size %llu", ctx.c_str(), d, (unsigned long long)ne));
       }
       t.view.ne[d] = int64_t(ne);
     }
@@ -204,20 +267,24 @@ StatusOr<GgufFile> GgufFile::parse(const uint8_t* data, size_t size, const std::
     t.view.type = DType(type);
     if (t.view.ne[0] % ti->block_size != 0) {
       return fail(Corrupt("%s: row length %lld is not a multiple of %s's block size %lld",
-                          ctx.c_str(), (long long)t.view.ne[0], ti->name, (long long)ti->block_size));
+                          ctx.c_str(), (long long)t.view.ne[0], ti->name,
+                          (long long)ti->block_size));
     }
     // Element count must not overflow: each factor is < 2^40, check the running product.
     unsigned __int128 count = 1;
     for (int d = 0; d < kMaxDims; ++d) count *= uint64_t(t.view.ne[size_t(d)]);
-    if (count > (uint64_t(1) << 48)) return fail(Corrupt("%s has an absurd element count", ctx.c_str()));
-    if (!names.insert(t.name).second) return fail(Corrupt("tensor name '%s' appears twice", t.name.c_str()));
+    if (count > (uint64_t(1) << 48))
+      return fail(Corrupt("%s has an absurd element count", ctx.c_str()));
+    if (!names.insert(t.name).second)
+      return fail(Corrupt("tensor name '%s' appears twice", t.name.c_str()));
   }
 
   const uint64_t header_end = c.pos();
   g.data_offset_ = (header_end + g.alignment_ - 1) / g.alignment_ * g.alignment_;
   if (n_tensors > 0 && g.data_offset_ > size) {
-    return fail(Corrupt("the data section would start at byte %llu, past the end of the file (%zu bytes)",
-                        (unsigned long long)g.data_offset_, size));
+    return fail(
+        Corrupt("the data section would start at byte %llu, past the end of the file (%zu bytes)",
+                (unsigned long long)g.data_offset_, size));
   }
   const uint64_t data_size = g.data_offset_ <= size ? size - g.data_offset_ : 0;
 
@@ -230,18 +297,21 @@ StatusOr<GgufFile> GgufFile::parse(const uint8_t* data, size_t size, const std::
     }
     const uint64_t n_bytes = row_bytes(t.view.type, t.view.ne[0]) * uint64_t(t.view.n_rows());
     if (t.offset > data_size || n_bytes > data_size - t.offset) {
-      return fail(Corrupt("%s: data [%llu, %llu) lies outside the data section (%llu bytes); "
-                          "the file is truncated or damaged",
-                          ctx.c_str(), (unsigned long long)t.offset,
-                          (unsigned long long)(t.offset + n_bytes), (unsigned long long)data_size));
+      return fail(
+          Corrupt("%s: data [%llu, %llu) lies outside the data section (%llu bytes); "
+                  "the file is truncated or damaged",
+                  ctx.c_str(), (unsigned long long)t.offset,
+                  (unsigned long long)(t.offset + n_bytes), (unsigned long long)data_size));
     }
-    t.view = make_contiguous_view(t.view.type, t.view.n_dims, t.view.ne.data(), data + g.data_offset_ + t.offset);
+    t.view = make_contiguous_view(t.view.type, t.view.n_dims, t.view.ne.data(),
+                                  data + g.data_offset_ + t.offset);
     ranges.emplace_back(t.offset, t.offset + n_bytes);
   }
   std::sort(ranges.begin(), ranges.end());
   for (size_t k = 1; k < ranges.size(); ++k) {
     if (ranges[k].first < ranges[k - 1].second) {
-      return fail(Corrupt("two tensors' data overlap at data offset %llu", (unsigned long long)ranges[k].first));
+      return fail(Corrupt("two tensors' data overlap at data offset %llu",
+                          (unsigned long long)ranges[k].first));
     }
   }
   return g;
@@ -263,7 +333,9 @@ const GgufTensorInfo* GgufFile::find_tensor(std::string_view name) const {
 
 StatusOr<std::string> GgufFile::get_string(std::string_view key) const {
   const GgufValue* v = find(key);
-  if (!v) return NotFound("%s: metadata key '%.*s' is missing", label_.c_str(), int(key.size()), key.data());
+  if (!v)
+    return NotFound("%s: metadata key '%.*s' is missing", label_.c_str(), int(key.size()),
+                    key.data());
   if (v->type != GgufType::kString) {
     return Corrupt("%s: metadata '%.*s' is %s, expected string", label_.c_str(), int(key.size()),
                    key.data(), gguf_type_name(v->type));
@@ -273,17 +345,21 @@ StatusOr<std::string> GgufFile::get_string(std::string_view key) const {
 
 StatusOr<int64_t> GgufFile::get_int(std::string_view key) const {
   const GgufValue* v = find(key);
-  if (!v) return NotFound("%s: metadata key '%.*s' is missing", label_.c_str(), int(key.size()), key.data());
+  if (!v)
+    return NotFound("%s: metadata key '%.*s' is missing", label_.c_str(), int(key.size()),
+                    key.data());
   if (!v->is_integer()) {
-    return Corrupt("%s: metadata '%.*s' is %s, expected an integer", label_.c_str(), int(key.size()),
-                   key.data(), gguf_type_name(v->type));
+    return Corrupt("%s: metadata '%.*s' is %s, expected an integer", label_.c_str(),
+                   int(key.size()), key.data(), gguf_type_name(v->type));
   }
   return v->i;
 }
 
 StatusOr<double> GgufFile::get_float(std::string_view key) const {
   const GgufValue* v = find(key);
-  if (!v) return NotFound("%s: metadata key '%.*s' is missing", label_.c_str(), int(key.size()), key.data());
+  if (!v)
+    return NotFound("%s: metadata key '%.*s' is missing", label_.c_str(), int(key.size()),
+                    key.data());
   if (v->is_float()) return v->f;
   if (v->is_integer()) return double(v->i);
   return Corrupt("%s: metadata '%.*s' is %s, expected a number", label_.c_str(), int(key.size()),

@@ -6,19 +6,32 @@ namespace omni {
 
 const char* gguf_type_name(GgufType type) {
   switch (type) {
-    case GgufType::kUint8: return "uint8";
-    case GgufType::kInt8: return "int8";
-    case GgufType::kUint16: return "uint16";
-    case GgufType::kInt16: return "int16";
-    case GgufType::kUint32: return "uint32";
-    case GgufType::kInt32: return "int32";
-    case GgufType::kFloat32: return "float32";
-    case GgufType::kBool: return "bool";
-    case GgufType::kString: return "string";
-    case GgufType::kArray: return "array";
-    case GgufType::kUint64: return "uint64";
-    case GgufType::kInt64: return "int64";
-    case GgufType::kFloat64: return "float64";
+    case GgufType::kUint8:
+      return "uint8";
+    case GgufType::kInt8:
+      return "int8";
+    case GgufType::kUint16:
+      return "uint16";
+    case GgufType::kInt16:
+      return "int16";
+    case GgufType::kUint32:
+      return "uint32";
+    case GgufType::kInt32:
+      return "int32";
+    case GgufType::kFloat32:
+      return "float32";
+    case GgufType::kBool:
+      return "bool";
+    case GgufType::kString:
+      return "string";
+    case GgufType::kArray:
+      return "array";
+    case GgufType::kUint64:
+      return "uint64";
+    case GgufType::kInt64:
+      return "int64";
+    case GgufType::kFloat64:
+      return "float64";
   }
   return "?";
 }
@@ -27,16 +40,21 @@ size_t gguf_scalar_size(GgufType type) {
   switch (type) {
     case GgufType::kUint8:
     case GgufType::kInt8:
-    case GgufType::kBool: return 1;
+    case GgufType::kBool:
+      return 1;
     case GgufType::kUint16:
-    case GgufType::kInt16: return 2;
+    case GgufType::kInt16:
+      return 2;
     case GgufType::kUint32:
     case GgufType::kInt32:
-    case GgufType::kFloat32: return 4;
+    case GgufType::kFloat32:
+      return 4;
     case GgufType::kUint64:
     case GgufType::kInt64:
-    case GgufType::kFloat64: return 8;
-    default: return 0;
+    case GgufType::kFloat64:
+      return 8;
+    default:
+      return 0;
   }
 }
 
@@ -108,8 +126,10 @@ bool GgufValue::is_integer() const {
     case GgufType::kUint32:
     case GgufType::kInt32:
     case GgufType::kUint64:
-    case GgufType::kInt64: return true;
-    default: return false;
+    case GgufType::kInt64:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -123,10 +143,15 @@ std::string GgufValue::summary(size_t max_items) const {
       }
       return "\"" + s + "\"";
     }
-    case GgufType::kBool: return i ? "true" : "false";
+    case GgufType::kBool:
+      return i ? "true" : "false";
     case GgufType::kFloat32:
-    case GgufType::kFloat64: std::snprintf(buf, sizeof(buf), "%g", f); return buf;
-    case GgufType::kUint64: std::snprintf(buf, sizeof(buf), "%llu", (unsigned long long)i); return buf;
+    case GgufType::kFloat64:
+      std::snprintf(buf, sizeof(buf), "%g", f);
+      return buf;
+    case GgufType::kUint64:
+      std::snprintf(buf, sizeof(buf), "%llu", (unsigned long long)i);
+      return buf;
     case GgufType::kArray: {
       if (array.size() > max_items) {
         return "[" + std::to_string(array.size()) + " " + gguf_type_name(elem_type) + "]";
@@ -135,18 +160,24 @@ std::string GgufValue::summary(size_t max_items) const {
       for (size_t k = 0; k < array.size(); ++k) s += (k ? ", " : "") + array[k].summary(max_items);
       return s + "]";
     }
-    default: std::snprintf(buf, sizeof(buf), "%lld", (long long)i); return buf;
+    default:
+      std::snprintf(buf, sizeof(buf), "%lld", (long long)i);
+      return buf;
   }
 }
 
 bool GgufValue::operator==(const GgufValue& o) const {
   if (type != o.type) return false;
   switch (type) {
-    case GgufType::kString: return str == o.str;
+    case GgufType::kString:
+      return str == o.str;
     case GgufType::kFloat32:
-    case GgufType::kFloat64: return f == o.f || (f != f && o.f != o.f);
-    case GgufType::kArray: return elem_type == o.elem_type && array == o.array;
-    default: return i == o.i;
+    case GgufType::kFloat64:
+      return f == o.f || (f != f && o.f != o.f);
+    case GgufType::kArray:
+      return elem_type == o.elem_type && array == o.array;
+    default:
+      return i == o.i;
   }
 }
 

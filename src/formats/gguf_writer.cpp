@@ -21,14 +21,17 @@ class FileSink {
     pos_ += n;
   }
   template <typename T>
-  void pod(T v) { bytes(&v, sizeof(T)); }
+  void pod(T v) {
+    bytes(&v, sizeof(T));
+  }
   void str(const std::string& s) {
     pod<uint64_t>(s.size());
     bytes(s.data(), s.size());
   }
   void pad_to(uint64_t alignment) {
     static const uint8_t zeros[64] = {};
-    while (pos_ % alignment) bytes(zeros, std::min<uint64_t>(sizeof(zeros), alignment - pos_ % alignment));
+    while (pos_ % alignment)
+      bytes(zeros, std::min<uint64_t>(sizeof(zeros), alignment - pos_ % alignment));
   }
 
  private:
@@ -39,18 +42,42 @@ class FileSink {
 
 void write_value(FileSink& out, const GgufValue& v) {
   switch (v.type) {
-    case GgufType::kUint8: out.pod<uint8_t>(uint8_t(v.i)); break;
-    case GgufType::kInt8: out.pod<int8_t>(int8_t(v.i)); break;
-    case GgufType::kUint16: out.pod<uint16_t>(uint16_t(v.i)); break;
-    case GgufType::kInt16: out.pod<int16_t>(int16_t(v.i)); break;
-    case GgufType::kUint32: out.pod<uint32_t>(uint32_t(v.i)); break;
-    case GgufType::kInt32: out.pod<int32_t>(int32_t(v.i)); break;
-    case GgufType::kUint64: out.pod<uint64_t>(uint64_t(v.i)); break;
-    case GgufType::kInt64: out.pod<int64_t>(v.i); break;
-    case GgufType::kFloat32: out.pod<float>(float(v.f)); break;
-    case GgufType::kFloat64: out.pod<double>(v.f); break;
-    case GgufType::kBool: out.pod<uint8_t>(v.i ? 1 : 0); break;
-    case GgufType::kString: out.str(v.str); break;
+    case GgufType::kUint8:
+      out.pod<uint8_t>(uint8_t(v.i));
+      break;
+    case GgufType::kInt8:
+      out.pod<int8_t>(int8_t(v.i));
+      break;
+    case GgufType::kUint16:
+      out.pod<uint16_t>(uint16_t(v.i));
+      break;
+    case GgufType::kInt16:
+      out.pod<int16_t>(int16_t(v.i));
+      break;
+    case GgufType::kUint32:
+      out.pod<uint32_t>(uint32_t(v.i));
+      break;
+    case GgufType::kInt32:
+      out.pod<int32_t>(int32_t(v.i));
+      break;
+    case GgufType::kUint64:
+      out.pod<uint64_t>(uint64_t(v.i));
+      break;
+    case GgufType::kInt64:
+      out.pod<int64_t>(v.i);
+      break;
+    case GgufType::kFloat32:
+      out.pod<float>(float(v.f));
+      break;
+    case GgufType::kFloat64:
+      out.pod<double>(v.f);
+      break;
+    case GgufType::kBool:
+      out.pod<uint8_t>(v.i ? 1 : 0);
+      break;
+    case GgufType::kString:
+      out.str(v.str);
+      break;
     case GgufType::kArray:
       out.pod<uint32_t>(uint32_t(v.elem_type));
       out.pod<uint64_t>(v.array.size());
@@ -86,7 +113,8 @@ Status GgufWriter::add_tensor(const std::string& name, DType type, const std::ve
                               Producer produce) {
   const DTypeInfo* ti = dtype_info(uint32_t(type));
   if (ne.empty() || ne.size() > size_t(kMaxDims)) {
-    return InvalidArgument("tensor '%s': %zu dimensions (1 to %d supported)", name.c_str(), ne.size(), kMaxDims);
+    return InvalidArgument("tensor '%s': %zu dimensions (1 to %d supported)", name.c_str(),
+                           ne.size(), kMaxDims);
   }
   if (ne[0] % ti->block_size != 0) {
     return InvalidArgument("tensor '%s': row length %lld is not a multiple of %s's block size %lld",
@@ -110,9 +138,12 @@ Status GgufWriter::write(const std::string& path, const char* progress_label) co
   std::vector<std::pair<std::string, GgufValue>> kv = kv_;
   // general.alignment always states the alignment actually used.
   if (alignment_ != kGgufDefaultAlignment || find("general.alignment")) {
-    auto it = std::find_if(kv.begin(), kv.end(), [](const auto& e) { return e.first == "general.alignment"; });
-    if (it != kv.end()) it->second = GgufValue::u32(alignment_);
-    else kv.emplace_back("general.alignment", GgufValue::u32(alignment_));
+    auto it = std::find_if(kv.begin(), kv.end(),
+                           [](const auto& e) { return e.first == "general.alignment"; });
+    if (it != kv.end())
+      it->second = GgufValue::u32(alignment_);
+    else
+      kv.emplace_back("general.alignment", GgufValue::u32(alignment_));
   }
 
   out.bytes("GGUF", 4);

@@ -49,8 +49,10 @@ Status parse_tensor(const std::string& name, const nlohmann::json& entry, const 
   for (const auto& d : kDtypes) {
     if (t->dtype == d.name) known = &d;
   }
-  if (!known) return Unsupported("dtype %s (this reader handles F32, F16 and BF16)", t->dtype.c_str());
-  if (shape->size() > size_t(kMaxDims)) return Unsupported("%zu dimensions (at most %d)", shape->size(), kMaxDims);
+  if (!known)
+    return Unsupported("dtype %s (this reader handles F32, F16 and BF16)", t->dtype.c_str());
+  if (shape->size() > size_t(kMaxDims))
+    return Unsupported("%zu dimensions (at most %d)", shape->size(), kMaxDims);
   uint64_t count = 1;
   for (const auto& d : *shape) {
     if (!d.is_number_unsigned()) return Corrupt("shape entries must be non-negative integers");
@@ -64,16 +66,17 @@ Status parse_tensor(const std::string& name, const nlohmann::json& entry, const 
   const uint64_t begin = (*offsets)[0].get<uint64_t>(), end = (*offsets)[1].get<uint64_t>();
   const uint64_t n_bytes = count * info(known->type).block_bytes;
   if (begin > end || end > data_size) {
-    return Corrupt("data_offsets [%llu, %llu) lie outside the %llu data bytes", (unsigned long long)begin,
-                   (unsigned long long)end, (unsigned long long)data_size);
+    return Corrupt("data_offsets [%llu, %llu) lie outside the %llu data bytes",
+                   (unsigned long long)begin, (unsigned long long)end,
+                   (unsigned long long)data_size);
   }
   if (end - begin != n_bytes) {
     return Corrupt("data_offsets cover %llu bytes but shape and dtype need %llu",
                    (unsigned long long)(end - begin), (unsigned long long)n_bytes);
   }
   if (reinterpret_cast<uintptr_t>(data + begin) % info(known->type).block_bytes != 0) {
-    return Unsupported("data at offset %llu is not aligned to its %zu-byte elements", (unsigned long long)begin,
-                       info(known->type).block_bytes);
+    return Unsupported("data at offset %llu is not aligned to its %zu-byte elements",
+                       (unsigned long long)begin, info(known->type).block_bytes);
   }
   int64_t ne[kMaxDims] = {1, 1, 1, 1};
   const int n_dims = std::max<int>(1, int(t->shape.size()));
@@ -91,7 +94,8 @@ StatusOr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
   return st;
 }
 
-StatusOr<SafetensorsFile> SafetensorsFile::parse(const uint8_t* data, size_t size, const std::string& label) {
+StatusOr<SafetensorsFile> SafetensorsFile::parse(const uint8_t* data, size_t size,
+                                                 const std::string& label) {
   auto fail = [&](const Status& s) { return s.with_context(label); };
   SafetensorsFile st;
   st.label_ = label;
@@ -99,14 +103,17 @@ StatusOr<SafetensorsFile> SafetensorsFile::parse(const uint8_t* data, size_t siz
   if (size < 8) return fail(Corrupt("only %zu bytes; not a safetensors file", size));
   std::memcpy(&header_len, data, 8);
   if (header_len > kMaxHeaderBytes) {
-    return fail(Corrupt("header length %llu exceeds the format's 100 MiB limit (not a safetensors file?)",
-                        (unsigned long long)header_len));
+    return fail(
+        Corrupt("header length %llu exceeds the format's 100 MiB limit (not a safetensors file?)",
+                (unsigned long long)header_len));
   }
-  if (header_len > size - 8) return fail(Corrupt("header length %llu runs past the end of the file (truncated?)",
-                                                 (unsigned long long)header_len));
+  if (header_len > size - 8)
+    return fail(Corrupt("header length %llu runs past the end of the file (truncated?)",
+                        (unsigned long long)header_len));
   const char* header = reinterpret_cast<const char*>(data + 8);
   if (header_len < 2 || header[0] != '{') return fail(Corrupt("header is not a JSON object"));
-  nlohmann::json j = nlohmann::json::parse(header, header + header_len, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json j =
+      nlohmann::json::parse(header, header + header_len, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return fail(Corrupt("header is not valid JSON"));
   const uint8_t* body = data + 8 + header_len;
   const uint64_t body_size = size - 8 - header_len;
@@ -116,7 +123,8 @@ StatusOr<SafetensorsFile> SafetensorsFile::parse(const uint8_t* data, size_t siz
     if (it.key() == "__metadata__") {
       if (!it.value().is_object()) return fail(Corrupt("__metadata__ is not an object"));
       for (auto m = it.value().begin(); m != it.value().end(); ++m) {
-        if (!m.value().is_string()) return fail(Corrupt("__metadata__ value '%s' is not a string", m.key().c_str()));
+        if (!m.value().is_string())
+          return fail(Corrupt("__metadata__ value '%s' is not a string", m.key().c_str()));
         st.metadata_[m.key()] = m.value().get<std::string>();
       }
       continue;
@@ -131,7 +139,8 @@ StatusOr<SafetensorsFile> SafetensorsFile::parse(const uint8_t* data, size_t siz
   std::sort(ranges.begin(), ranges.end());
   for (size_t k = 1; k < ranges.size(); ++k) {
     if (ranges[k].first < ranges[k - 1].second) {
-      return fail(Corrupt("two tensors' data overlap at offset %llu", (unsigned long long)ranges[k].first));
+      return fail(
+          Corrupt("two tensors' data overlap at offset %llu", (unsigned long long)ranges[k].first));
     }
   }
   return st;
@@ -156,19 +165,23 @@ StatusOr<SafetensorsModel> SafetensorsModel::open(const std::string& path) {
     } else if (exists(index)) {
       OMNI_ASSIGN_OR_RETURN(std::string text, read_file_to_string(index));
       nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-      if (j.is_discarded() || !j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object()) {
-        return Corrupt("%s: not a safetensors index (needs an object \"weight_map\")", index.c_str());
+      if (j.is_discarded() || !j.is_object() || !j.contains("weight_map") ||
+          !j["weight_map"].is_object()) {
+        return Corrupt("%s: not a safetensors index (needs an object \"weight_map\")",
+                       index.c_str());
       }
       std::set<std::string> names;
       for (const auto& v : j["weight_map"]) {
         if (!v.is_string() || v.get<std::string>().find('/') != std::string::npos) {
-          return Corrupt("%s: weight_map values must be file names in the same directory", index.c_str());
+          return Corrupt("%s: weight_map values must be file names in the same directory",
+                         index.c_str());
         }
         names.insert(v.get<std::string>());
       }
       for (const auto& n : names) shards.push_back(dir + "/" + n);
     } else {
-      return NotFound("%s: no model.safetensors or model.safetensors.index.json in this directory", path.c_str());
+      return NotFound("%s: no model.safetensors or model.safetensors.index.json in this directory",
+                      path.c_str());
     }
   } else {
     dir = dirname_of(path);
@@ -178,7 +191,8 @@ StatusOr<SafetensorsModel> SafetensorsModel::open(const std::string& path) {
   for (const auto& shard : shards) {
     OMNI_ASSIGN_OR_RETURN(SafetensorsFile file, SafetensorsFile::open(shard));
     for (const auto& t : file.tensors()) {
-      if (!seen.insert(t.name).second) return Corrupt("%s: tensor '%s' appears in two shards", shard.c_str(), t.name.c_str());
+      if (!seen.insert(t.name).second)
+        return Corrupt("%s: tensor '%s' appears in two shards", shard.c_str(), t.name.c_str());
     }
     model.files_.push_back(std::make_unique<SafetensorsFile>(std::move(file)));
   }

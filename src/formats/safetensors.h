@@ -32,7 +32,8 @@ class SafetensorsFile {
  public:
   static StatusOr<SafetensorsFile> open(const std::string& path);
   // Parses caller-owned bytes that must outlive the result.
-  static StatusOr<SafetensorsFile> parse(const uint8_t* data, size_t size, const std::string& label);
+  static StatusOr<SafetensorsFile> parse(const uint8_t* data, size_t size,
+                                         const std::string& label);
 
   const std::vector<SafetensorsTensor>& tensors() const { return tensors_; }
   const SafetensorsTensor* find(std::string_view name) const;

@@ -53,7 +53,8 @@ CpuFeatures detect() {
   unsigned brand[12] = {};
   if (__get_cpuid(0x80000000, &a, &b, &c, &d) && a >= 0x80000004) {
     for (unsigned i = 0; i < 3; ++i) {
-      __get_cpuid(0x80000002 + i, &brand[4 * i], &brand[4 * i + 1], &brand[4 * i + 2], &brand[4 * i + 3]);
+      __get_cpuid(0x80000002 + i, &brand[4 * i], &brand[4 * i + 1], &brand[4 * i + 2],
+                  &brand[4 * i + 3]);
     }
     char text[49] = {};
     std::memcpy(text, brand, 48);

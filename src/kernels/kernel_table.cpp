@@ -18,9 +18,12 @@ const KernelTable& table();
 
 const char* isa_name(Isa isa) {
   switch (isa) {
-    case Isa::kScalar: return "scalar";
-    case Isa::kAvx2: return "avx2";
-    case Isa::kAvx512: return "avx512";
+    case Isa::kScalar:
+      return "scalar";
+    case Isa::kAvx2:
+      return "avx2";
+    case Isa::kAvx512:
+      return "avx512";
   }
   return "?";
 }
@@ -31,25 +34,32 @@ DType vec_dot_type(DType weight) {
     case DType::Q4_1:
     case DType::Q5_0:
     case DType::Q5_1:
-    case DType::Q8_0: return DType::Q8_0;
+    case DType::Q8_0:
+      return DType::Q8_0;
     case DType::Q2_K:
     case DType::Q3_K:
     case DType::Q4_K:
     case DType::Q5_K:
     case DType::Q6_K:
-    case DType::Q8_K: return DType::Q8_K;
-    default: return DType::F32;
+    case DType::Q8_K:
+      return DType::Q8_K;
+    default:
+      return DType::F32;
   }
 }
 
 const KernelTable* kernel_table(Isa isa) {
   switch (isa) {
-    case Isa::kScalar: return &reference_kernels();
+    case Isa::kScalar:
+      return &reference_kernels();
 #if defined(OMNI_HAVE_X86_KERNELS)
-    case Isa::kAvx2: return &avx2::table();
-    case Isa::kAvx512: return &avx512::table();
+    case Isa::kAvx2:
+      return &avx2::table();
+    case Isa::kAvx512:
+      return &avx512::table();
 #else
-    default: return nullptr;
+    default:
+      return nullptr;
 #endif
   }
   return nullptr;
@@ -58,9 +68,12 @@ const KernelTable* kernel_table(Isa isa) {
 bool isa_supported(Isa isa) {
   const CpuFeatures& f = cpu_features();
   switch (isa) {
-    case Isa::kScalar: return true;
-    case Isa::kAvx2: return f.avx2 && f.fma && f.f16c;
-    case Isa::kAvx512: return f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq && f.f16c;
+    case Isa::kScalar:
+      return true;
+    case Isa::kAvx2:
+      return f.avx2 && f.fma && f.f16c;
+    case Isa::kAvx512:
+      return f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq && f.f16c;
   }
   return false;
 }

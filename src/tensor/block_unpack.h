@@ -108,7 +108,8 @@ static inline void unpack_block(const BlockQ2_K& b, Unpacked256* u) {
   for (int h = 0; h < 2; ++h) {
     const uint8_t* q = b.qs + 32 * h;
     for (int plane = 0; plane < 4; ++plane) {
-      for (int l = 0; l < 32; ++l) u->q[128 * h + 32 * plane + l] = int8_t((q[l] >> (2 * plane)) & 3);
+      for (int l = 0; l < 32; ++l)
+        u->q[128 * h + 32 * plane + l] = int8_t((q[l] >> (2 * plane)) & 3);
     }
   }
   for (int g = 0; g < 16; ++g) {

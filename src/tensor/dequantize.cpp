@@ -42,21 +42,39 @@ void dequantize_k(const void* src, float* y, int64_t n) {
 void dequantize_row_ref(DType type, const void* src, float* y, int64_t n) {
   const uint16_t* h = static_cast<const uint16_t*>(src);
   switch (type) {
-    case DType::F32: std::memcpy(y, src, size_t(n) * 4); return;
-    case DType::F16: for (int64_t i = 0; i < n; ++i) y[i] = fp16_to_f32(h[i]); return;
-    case DType::BF16: for (int64_t i = 0; i < n; ++i) y[i] = bf16_to_f32(h[i]); return;
-    case DType::Q4_0: return dequantize_legacy<BlockQ4_0>(src, y, n);
-    case DType::Q4_1: return dequantize_legacy<BlockQ4_1>(src, y, n);
-    case DType::Q5_0: return dequantize_legacy<BlockQ5_0>(src, y, n);
-    case DType::Q5_1: return dequantize_legacy<BlockQ5_1>(src, y, n);
-    case DType::Q8_0: return dequantize_legacy<BlockQ8_0>(src, y, n);
-    case DType::Q2_K: return dequantize_k<BlockQ2_K>(src, y, n);
-    case DType::Q3_K: return dequantize_k<BlockQ3_K>(src, y, n);
-    case DType::Q4_K: return dequantize_k<BlockQ4_K>(src, y, n);
-    case DType::Q5_K: return dequantize_k<BlockQ5_K>(src, y, n);
-    case DType::Q6_K: return dequantize_k<BlockQ6_K>(src, y, n);
-    case DType::Q8_K: return dequantize_k<BlockQ8_K>(src, y, n);
-    default: assert(false && "dequantize_row_ref: type without can_dequantize");
+    case DType::F32:
+      std::memcpy(y, src, size_t(n) * 4);
+      return;
+    case DType::F16:
+      for (int64_t i = 0; i < n; ++i) y[i] = fp16_to_f32(h[i]);
+      return;
+    case DType::BF16:
+      for (int64_t i = 0; i < n; ++i) y[i] = bf16_to_f32(h[i]);
+      return;
+    case DType::Q4_0:
+      return dequantize_legacy<BlockQ4_0>(src, y, n);
+    case DType::Q4_1:
+      return dequantize_legacy<BlockQ4_1>(src, y, n);
+    case DType::Q5_0:
+      return dequantize_legacy<BlockQ5_0>(src, y, n);
+    case DType::Q5_1:
+      return dequantize_legacy<BlockQ5_1>(src, y, n);
+    case DType::Q8_0:
+      return dequantize_legacy<BlockQ8_0>(src, y, n);
+    case DType::Q2_K:
+      return dequantize_k<BlockQ2_K>(src, y, n);
+    case DType::Q3_K:
+      return dequantize_k<BlockQ3_K>(src, y, n);
+    case DType::Q4_K:
+      return dequantize_k<BlockQ4_K>(src, y, n);
+    case DType::Q5_K:
+      return dequantize_k<BlockQ5_K>(src, y, n);
+    case DType::Q6_K:
+      return dequantize_k<BlockQ6_K>(src, y, n);
+    case DType::Q8_K:
+      return dequantize_k<BlockQ8_K>(src, y, n);
+    default:
+      assert(false && "dequantize_row_ref: type without can_dequantize");
   }
 }
 
@@ -72,18 +90,41 @@ Status quantize_row(DType type, const float* x, void* dst, int64_t n) {
   }
   uint16_t* h = static_cast<uint16_t*>(dst);
   switch (type) {
-    case DType::F32: std::memcpy(dst, x, size_t(n) * 4); break;
-    case DType::F16: for (int64_t i = 0; i < n; ++i) h[i] = f32_to_fp16(x[i]); break;
-    case DType::BF16: for (int64_t i = 0; i < n; ++i) h[i] = f32_to_bf16(x[i]); break;
-    case DType::Q4_0: quantize_row_q4_0(x, dst, n); break;
-    case DType::Q4_1: quantize_row_q4_1(x, dst, n); break;
-    case DType::Q5_0: quantize_row_q5_0(x, dst, n); break;
-    case DType::Q5_1: quantize_row_q5_1(x, dst, n); break;
-    case DType::Q8_0: quantize_row_q8_0(x, dst, n); break;
-    case DType::Q4_K: quantize_row_q4_k(x, dst, n); break;
-    case DType::Q6_K: quantize_row_q6_k(x, dst, n); break;
-    case DType::Q8_K: quantize_row_q8_k(x, dst, n); break;
-    default: return Internal("quantize_row: %s marked quantizable but not handled", ti->name);
+    case DType::F32:
+      std::memcpy(dst, x, size_t(n) * 4);
+      break;
+    case DType::F16:
+      for (int64_t i = 0; i < n; ++i) h[i] = f32_to_fp16(x[i]);
+      break;
+    case DType::BF16:
+      for (int64_t i = 0; i < n; ++i) h[i] = f32_to_bf16(x[i]);
+      break;
+    case DType::Q4_0:
+      quantize_row_q4_0(x, dst, n);
+      break;
+    case DType::Q4_1:
+      quantize_row_q4_1(x, dst, n);
+      break;
+    case DType::Q5_0:
+      quantize_row_q5_0(x, dst, n);
+      break;
+    case DType::Q5_1:
+      quantize_row_q5_1(x, dst, n);
+      break;
+    case DType::Q8_0:
+      quantize_row_q8_0(x, dst, n);
+      break;
+    case DType::Q4_K:
+      quantize_row_q4_k(x, dst, n);
+      break;
+    case DType::Q6_K:
+      quantize_row_q6_k(x, dst, n);
+      break;
+    case DType::Q8_K:
+      quantize_row_q8_k(x, dst, n);
+      break;
+    default:
+      return Internal("quantize_row: %s marked quantizable but not handled", ti->name);
   }
   return Status::Ok();
 }

@@ -84,7 +84,8 @@ TensorView make_contiguous_view(DType type, int n_dims, const int64_t* ne, const
   for (int i = 0; i < n_dims; ++i) t.ne[size_t(i)] = ne[i];
   t.nb[0] = info(type).block_bytes;
   t.nb[1] = row_bytes(type, t.ne[0]);
-  for (int i = 2; i < kMaxDims; ++i) t.nb[size_t(i)] = t.nb[size_t(i - 1)] * size_t(t.ne[size_t(i - 1)]);
+  for (int i = 2; i < kMaxDims; ++i)
+    t.nb[size_t(i)] = t.nb[size_t(i - 1)] * size_t(t.ne[size_t(i - 1)]);
   t.data = data;
   return t;
 }

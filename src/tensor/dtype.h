@@ -56,8 +56,12 @@ struct DTypeInfo {
 
 // nullptr when `id` is not a known GGUF type id.
 const DTypeInfo* dtype_info(uint32_t id);
-inline const DTypeInfo& info(DType t) { return *dtype_info(uint32_t(t)); }
-inline const char* dtype_name(DType t) { return info(t).name; }
+inline const DTypeInfo& info(DType t) {
+  return *dtype_info(uint32_t(t));
+}
+inline const char* dtype_name(DType t) {
+  return info(t).name;
+}
 
 // Bytes of `n` consecutive elements; n must be a multiple of the block size.
 inline size_t row_bytes(DType t, int64_t n) {

@@ -45,8 +45,8 @@ static inline uint16_t f32_to_fp16(float f) {
     return uint16_t(sign | 0x7c00 | (abs > 0x7f800000u ? 0x200 | ((abs >> 13) & 0x3ff) : 0));
   }
   if (abs >= 0x477ff000u) return uint16_t(sign | 0x7c00);  // rounds to >= 65520: overflow
-  if (abs < 0x38800000u) {                                  // below the smallest normal half
-    if (abs < 0x33000000u) return sign;                     // rounds to zero
+  if (abs < 0x38800000u) {                                 // below the smallest normal half
+    if (abs < 0x33000000u) return sign;                    // rounds to zero
     const uint32_t e = abs >> 23;
     const uint32_t m = (abs & 0x7fffffu) | 0x800000u;
     const uint32_t shift = 126 - e;  // 14..24
@@ -62,7 +62,9 @@ static inline uint16_t f32_to_fp16(float f) {
   return uint16_t(sign | h);
 }
 
-static inline float bf16_to_f32(uint16_t b) { return bits_to_f32(uint32_t(b) << 16); }
+static inline float bf16_to_f32(uint16_t b) {
+  return bits_to_f32(uint32_t(b) << 16);
+}
 
 static inline uint16_t f32_to_bf16(float f) {
   uint32_t x = f32_to_bits(f);

@@ -13,7 +13,9 @@
 namespace omni {
 namespace {
 
-int nearest(float v) { return int(std::nearbyint(v)); }
+int nearest(float v) {
+  return int(std::nearbyint(v));
+}
 
 // Fits x[i] ~= scale * L[i] - offset with L in [0, top] and offset >= 0 (the group minimum is
 // clamped to <= 0 so that zero stays representable), searching a few scales around the

@@ -24,7 +24,9 @@ float signed_absmax(const float* x, int n) {
 }
 
 // Level for v, clamped to [0, top]; v already offset so that the lowest level is at 0.
-int level(float v, int top) { return int(std::clamp(v, 0.0f, float(top))); }
+int level(float v, int top) {
+  return int(std::clamp(v, 0.0f, float(top)));
+}
 
 }  // namespace
 
@@ -102,7 +104,8 @@ void quantize_row_q8_0(const float* x, void* dst, int64_t n) {
     const float d = amax / 127.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     y[b].d = f32_to_fp16(d);
-    for (int j = 0; j < 32; ++j) y[b].qs[j] = int8_t(std::clamp(std::nearbyint(x[j] * id), -127.0f, 127.0f));
+    for (int j = 0; j < 32; ++j)
+      y[b].qs[j] = int8_t(std::clamp(std::nearbyint(x[j] * id), -127.0f, 127.0f));
   }
 }
 

@@ -18,7 +18,8 @@ TEST(ThreadPool, CoversEveryIndexExactlyOnce) {
         EXPECT_LT(t, threads);
         for (size_t i = b; i < e; ++i) hits[i]++;
       });
-      for (size_t i = 0; i < n; ++i) ASSERT_EQ(hits[i].load(), 1) << threads << " " << n << " " << i;
+      for (size_t i = 0; i < n; ++i)
+        ASSERT_EQ(hits[i].load(), 1) << threads << " " << n << " " << i;
     }
   }
 }

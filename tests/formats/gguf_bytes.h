@@ -27,8 +27,11 @@ struct GgufBytes {
     b.insert(b.end(), {'G', 'G', 'U', 'F'});
     return pod<uint32_t>(version).pod<uint64_t>(n_tensors).pod<uint64_t>(n_kv);
   }
-  GgufBytes& kv_u32(const std::string& key, uint32_t v) { return str(key).pod<uint32_t>(4).pod<uint32_t>(v); }
-  GgufBytes& tensor(const std::string& name, std::vector<uint64_t> ne, uint32_t type, uint64_t offset) {
+  GgufBytes& kv_u32(const std::string& key, uint32_t v) {
+    return str(key).pod<uint32_t>(4).pod<uint32_t>(v);
+  }
+  GgufBytes& tensor(const std::string& name, std::vector<uint64_t> ne, uint32_t type,
+                    uint64_t offset) {
     str(name).pod<uint32_t>(uint32_t(ne.size()));
     for (uint64_t n : ne) pod<uint64_t>(n);
     return pod<uint32_t>(type).pod<uint64_t>(offset);

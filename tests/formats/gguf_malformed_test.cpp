@@ -25,8 +25,8 @@ GgufBytes valid_file() {
   GgufBytes f;
   f.header(2, 2).kv_u32("general.alignment", 32);
   f.str("name").pod<uint32_t>(8).str("tiny");
-  f.tensor("a", {32, 2}, 8, 0);   // q8_0, 2 blocks = 68 bytes
-  f.tensor("b", {4}, 0, 96);      // f32, 16 bytes
+  f.tensor("a", {32, 2}, 8, 0);  // q8_0, 2 blocks = 68 bytes
+  f.tensor("b", {4}, 0, 96);     // f32, 16 bytes
   f.align().zeros(96 + 16);
   return f;
 }
@@ -58,16 +58,27 @@ TEST(GgufMalformed, HeaderProblems) {
 }
 
 TEST(GgufMalformed, MetadataProblems) {
-  expect_error(GgufBytes().header(0, 1).str("k").pod<uint32_t>(13).pod<uint32_t>(0).b, "unknown value type 13");
-  expect_error(GgufBytes().header(0, 1).str("k").pod<uint32_t>(8).pod<uint64_t>(1ull << 40).b, "length");
-  expect_error(GgufBytes().header(0, 1).str("k").pod<uint32_t>(9).pod<uint32_t>(4).pod<uint64_t>(1ull << 62).b,
+  expect_error(GgufBytes().header(0, 1).str("k").pod<uint32_t>(13).pod<uint32_t>(0).b,
+               "unknown value type 13");
+  expect_error(GgufBytes().header(0, 1).str("k").pod<uint32_t>(8).pod<uint64_t>(1ull << 40).b,
+               "length");
+  expect_error(GgufBytes()
+                   .header(0, 1)
+                   .str("k")
+                   .pod<uint32_t>(9)
+                   .pod<uint32_t>(4)
+                   .pod<uint64_t>(1ull << 62)
+                   .b,
                "claims 4611686018427387904 elements");
-  expect_error(GgufBytes().header(0, 1).str("k").pod<uint32_t>(9).pod<uint32_t>(77).pod<uint64_t>(1).b,
-               "unknown element type 77");
-  expect_error(GgufBytes().header(0, 1).str("k").pod<uint32_t>(7).pod<uint8_t>(2).b, "must be 0 or 1");
+  expect_error(
+      GgufBytes().header(0, 1).str("k").pod<uint32_t>(9).pod<uint32_t>(77).pod<uint64_t>(1).b,
+      "unknown element type 77");
+  expect_error(GgufBytes().header(0, 1).str("k").pod<uint32_t>(7).pod<uint8_t>(2).b,
+               "must be 0 or 1");
   expect_error(GgufBytes().header(0, 2).kv_u32("k", 1).kv_u32("k", 2).b, "'k' appears twice");
   expect_error(GgufBytes().header(0, 1).kv_u32("general.alignment", 24).b, "power of two");
-  expect_error(GgufBytes().header(0, 1).str("general.alignment").pod<uint32_t>(8).str("32").b, "must be uint32");
+  expect_error(GgufBytes().header(0, 1).str("general.alignment").pod<uint32_t>(8).str("32").b,
+               "must be uint32");
   // Arrays nested deeper than the limit.
   GgufBytes deep;
   deep.header(0, 1).str("k").pod<uint32_t>(9);
@@ -77,7 +88,8 @@ TEST(GgufMalformed, MetadataProblems) {
 }
 
 TEST(GgufMalformed, TensorInfoProblems) {
-  auto one = [](const std::string& name, std::vector<uint64_t> ne, uint32_t type, uint64_t offset, size_t data) {
+  auto one = [](const std::string& name, std::vector<uint64_t> ne, uint32_t type, uint64_t offset,
+                size_t data) {
     GgufBytes f;
     f.header(1, 0).tensor(name, ne, type, offset).align().zeros(data);
     return f.b;

@@ -34,7 +34,8 @@ TEST(Gguf, WriterAndReaderRoundTripEveryValueType) {
   GgufValue nested;
   nested.type = GgufType::kArray;
   nested.elem_type = GgufType::kArray;
-  nested.array = {GgufValue::i32_array({1, 2}), GgufValue::i32_array({}), GgufValue::i32_array({3})};
+  nested.array = {GgufValue::i32_array({1, 2}), GgufValue::i32_array({}),
+                  GgufValue::i32_array({3})};
   w.set("nested", nested);
   GgufValue empty;
   empty.type = GgufType::kArray;
@@ -60,7 +61,8 @@ TEST(Gguf, WriterAndReaderRoundTripEveryValueType) {
   ASSERT_TRUE(g.ok()) << g.status().to_string();
   EXPECT_EQ(g->version(), 3u);
   ASSERT_EQ(g->metadata().size(), 15u);
-  for (const char* key : {"u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64", "f32", "f64", "bool", "str", "strs", "nested", "empty"}) {
+  for (const char* key : {"u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64", "f32", "f64",
+                          "bool", "str", "strs", "nested", "empty"}) {
     ASSERT_NE(g->find(key), nullptr) << key;
     EXPECT_TRUE(*g->find(key) == *w.find(key)) << key << ": " << g->find(key)->summary();
   }
@@ -85,8 +87,14 @@ TEST(Gguf, WriterAndReaderRoundTripEveryValueType) {
 TEST(Gguf, CustomAlignmentIsWrittenAndHonoured) {
   GgufWriter w;
   w.set_alignment(64);
-  ASSERT_TRUE(w.add_tensor("t", DType::F32, {3}, [](uint8_t* o, size_t n) { std::memset(o, 1, n); return Status::Ok(); }).ok());
-  ASSERT_TRUE(w.add_tensor("u", DType::F32, {3}, [](uint8_t* o, size_t n) { std::memset(o, 2, n); return Status::Ok(); }).ok());
+  ASSERT_TRUE(w.add_tensor("t", DType::F32, {3}, [](uint8_t* o, size_t n) {
+                 std::memset(o, 1, n);
+                 return Status::Ok();
+               }).ok());
+  ASSERT_TRUE(w.add_tensor("u", DType::F32, {3}, [](uint8_t* o, size_t n) {
+                 std::memset(o, 2, n);
+                 return Status::Ok();
+               }).ok());
   ASSERT_TRUE(w.write(test::tmp_path("align64.gguf")).ok());
   auto g = GgufFile::open(test::tmp_path("align64.gguf"));
   ASSERT_TRUE(g.ok()) << g.status().to_string();
@@ -112,15 +120,19 @@ TEST(Gguf, ReadsRealVocabularyFiles) {
     size_t n_tokens;
     const char* model;
   } cases[] = {
-      {"ggml-vocab-gpt-2.gguf", 50257, "gpt2"},        {"ggml-vocab-llama-spm.gguf", 32000, "llama"},
-      {"ggml-vocab-phi-3.gguf", 32064, "llama"},       {"ggml-vocab-deepseek-llm.gguf", 102400, "gpt2"},
-      {"ggml-vocab-deepseek-coder.gguf", 32256, "gpt2"}, {"ggml-vocab-falcon.gguf", 65024, "gpt2"},
+      {"ggml-vocab-gpt-2.gguf", 50257, "gpt2"},
+      {"ggml-vocab-llama-spm.gguf", 32000, "llama"},
+      {"ggml-vocab-phi-3.gguf", 32064, "llama"},
+      {"ggml-vocab-deepseek-llm.gguf", 102400, "gpt2"},
+      {"ggml-vocab-deepseek-coder.gguf", 32256, "gpt2"},
+      {"ggml-vocab-falcon.gguf", 65024, "gpt2"},
       {"ggml-vocab-bert-bge.gguf", 30522, "bert"},
   };
   for (const auto& c : cases) {
     const std::string path = test::shared_data(std::string("tokenizers/") + c.file);
     auto g = GgufFile::open(path);
-    ASSERT_TRUE(g.ok()) << g.status().to_string() << " (the shared test data must be at " << OMNI_SHARED_DATA << ")";
+    ASSERT_TRUE(g.ok()) << g.status().to_string() << " (the shared test data must be at "
+                        << OMNI_SHARED_DATA << ")";
     const GgufValue* tokens = g->find("tokenizer.ggml.tokens");
     ASSERT_NE(tokens, nullptr) << c.file;
     EXPECT_EQ(tokens->array.size(), c.n_tokens) << c.file;

@@ -59,9 +59,13 @@ TEST(Safetensors, ModelDirectoryWithConfigAndShards) {
   const std::string dir = test::tmp_path("st-model");
   mkdir(dir.c_str(), 0755);
   auto bytes = sample();
-  ASSERT_TRUE(write_file_atomic(dir + "/model-00001-of-00001.safetensors", bytes.data(), bytes.size()).ok());
-  const std::string index = R"({"metadata":{},"weight_map":{"w":"model-00001-of-00001.safetensors"}})";
-  ASSERT_TRUE(write_file_atomic(dir + "/model.safetensors.index.json", index.data(), index.size()).ok());
+  ASSERT_TRUE(
+      write_file_atomic(dir + "/model-00001-of-00001.safetensors", bytes.data(), bytes.size())
+          .ok());
+  const std::string index =
+      R"({"metadata":{},"weight_map":{"w":"model-00001-of-00001.safetensors"}})";
+  ASSERT_TRUE(
+      write_file_atomic(dir + "/model.safetensors.index.json", index.data(), index.size()).ok());
   const std::string config = R"({"model_type":"qwen2"})";
   ASSERT_TRUE(write_file_atomic(dir + "/config.json", config.data(), config.size()).ok());
   auto m = SafetensorsModel::open(dir);
@@ -92,18 +96,28 @@ TEST(Safetensors, MalformedFilesAreErrors) {
   expect_error(past, "past the end of the file");
   expect_error(make_file("[1,2]", {}), "not a JSON object");
   expect_error(make_file("{\"a\":", {}), "not valid JSON");
-  expect_error(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", {0, 0, 0, 0}), "outside");
-  expect_error(make_file(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", std::vector<uint8_t>(8)),
+  expect_error(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", {0, 0, 0, 0}),
+               "outside");
+  expect_error(make_file(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})",
+                         std::vector<uint8_t>(8)),
                "need 12");
-  expect_error(make_file(R"({"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})", std::vector<uint8_t>(8)),
+  expect_error(make_file(R"({"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})",
+                         std::vector<uint8_t>(8)),
                "dtype I64");
-  expect_error(make_file(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", four), "non-negative");
-  expect_error(make_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}})", four), "outside");
-  expect_error(make_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0]}})", four), "two non-negative");
-  expect_error(make_file(R"({"a":{"dtype":"F32","shape":[1,1,1,1,1],"data_offsets":[0,4]}})", four), "5 dimensions");
+  expect_error(make_file(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", four),
+               "non-negative");
+  expect_error(make_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}})", four),
+               "outside");
+  expect_error(make_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0]}})", four),
+               "two non-negative");
+  expect_error(make_file(R"({"a":{"dtype":"F32","shape":[1,1,1,1,1],"data_offsets":[0,4]}})", four),
+               "5 dimensions");
   expect_error(make_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-                         R"("b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", four), "overlap");
-  expect_error(make_file(R"({"a":{"dtype":"F16","shape":[1],"data_offsets":[1,3]}})", four), "not aligned");
+                         R"("b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+                         four),
+               "overlap");
+  expect_error(make_file(R"({"a":{"dtype":"F16","shape":[1],"data_offsets":[1,3]}})", four),
+               "not aligned");
   expect_error(make_file(R"({"__metadata__":{"k":1}})", {}), "not a string");
   expect_error(make_file(R"({"a":3})", {}), "not an object");
 }

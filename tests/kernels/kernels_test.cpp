@@ -25,7 +25,8 @@ std::vector<uint8_t> make_row(DType type, int64_t n, uint64_t seed) {
   const size_t bs = info(type).block_bytes;
   // Scale fields sit at the end (Q2_K: d, dmin; Q3_K: d) or the start (Q5_K: d, dmin).
   for (size_t off = 0; off < out.size(); off += bs) {
-    const uint16_t d = f32_to_fp16(0.01f + 0.01f * rng.uniform()), m = f32_to_fp16(0.02f * rng.uniform());
+    const uint16_t d = f32_to_fp16(0.01f + 0.01f * rng.uniform()),
+                   m = f32_to_fp16(0.02f * rng.uniform());
     if (type == DType::Q2_K) {
       std::memcpy(&out[off + offsetof(BlockQ2_K, d)], &d, 2);
       std::memcpy(&out[off + offsetof(BlockQ2_K, dmin)], &m, 2);
@@ -73,7 +74,8 @@ TEST_P(SimdTable, DequantizeIsBitIdenticalToReference) {
       simd().dequantize[uint32_t(t)](row.data(), b.data(), n);
       for (int64_t i = 0; i < n; ++i) {
         ASSERT_EQ(test::bits(a[size_t(i)]), test::bits(b[size_t(i)]))
-            << dtype_name(t) << " n=" << n << " i=" << i << " ref=" << a[size_t(i)] << " simd=" << b[size_t(i)];
+            << dtype_name(t) << " n=" << n << " i=" << i << " ref=" << a[size_t(i)]
+            << " simd=" << b[size_t(i)];
       }
     }
   }
@@ -90,7 +92,8 @@ TEST_P(SimdTable, VecDotMatchesReference) {
       const float s = simd().vec_dot[uint32_t(t)](n, w.data(), a.data());
       if (info(t).block_size > 1) {
         // Integer block sums and the same float steps: identical.
-        EXPECT_EQ(test::bits(r), test::bits(s)) << dtype_name(t) << " n=" << n << " ref=" << r << " simd=" << s;
+        EXPECT_EQ(test::bits(r), test::bits(s))
+            << dtype_name(t) << " n=" << n << " ref=" << r << " simd=" << s;
       } else {
         // Only the summation order differs: bound by the sum of magnitudes.
         std::vector<float> wf(static_cast<size_t>(n)), af(static_cast<size_t>(n));
@@ -104,7 +107,9 @@ TEST_P(SimdTable, VecDotMatchesReference) {
   }
 }
 
-std::string isa_param_name(const ::testing::TestParamInfo<Isa>& info) { return isa_name(info.param); }
+std::string isa_param_name(const ::testing::TestParamInfo<Isa>& info) {
+  return isa_name(info.param);
+}
 
 std::vector<Isa> simd_isas() {
   std::vector<Isa> out;
@@ -134,7 +139,8 @@ TEST(ReferenceDot, EqualsSumOfDequantizedProducts) {
       exact += double(wf[size_t(i)]) * af[size_t(i)];
       mag += std::fabs(double(wf[size_t(i)]) * af[size_t(i)]);
     }
-    EXPECT_NEAR(ref.vec_dot[uint32_t(t)](n, w.data(), a.data()), exact, 2e-6 * mag) << dtype_name(t);
+    EXPECT_NEAR(ref.vec_dot[uint32_t(t)](n, w.data(), a.data()), exact, 2e-6 * mag)
+        << dtype_name(t);
   }
 }
 

@@ -10,8 +10,8 @@
 namespace omni {
 namespace {
 
-StatusOr<GgufFile> synth(const std::string& arch, const std::string& type, int threads, const std::string& name,
-                         const std::string& vocab = "") {
+StatusOr<GgufFile> synth(const std::string& arch, const std::string& type, int threads,
+                         const std::string& name, const std::string& vocab = "") {
   SynthOptions o;
   o.arch = arch;
   o.type = type;
@@ -29,8 +29,9 @@ TEST(Synth, TinyModelsCarryTheEcosystemsNamesAndKeys) {
     ASSERT_TRUE(g.ok()) << g.status().to_string();
     const std::string a = arch;
     EXPECT_EQ(g->get_string("general.architecture").value(), a);
-    for (const char* key : {".context_length", ".embedding_length", ".block_count", ".feed_forward_length",
-                            ".attention.head_count", ".attention.head_count_kv", ".rope.dimension_count"}) {
+    for (const char* key :
+         {".context_length", ".embedding_length", ".block_count", ".feed_forward_length",
+          ".attention.head_count", ".attention.head_count_kv", ".rope.dimension_count"}) {
       EXPECT_TRUE(g->get_int(a + key).ok()) << a + key;
     }
     EXPECT_TRUE(g->get_float(a + ".attention.layer_norm_rms_epsilon").ok());
@@ -78,13 +79,13 @@ TEST(Synth, Q4KMRecipeFallsBackOnNarrowRows) {
   for (const auto& spec : text_tensor_specs(*find_text_arch("qwen2"), p->hp)) {
     types[spec.name] = synth_tensor_type("q4_k_m", spec, p->hp).value();
   }
-  EXPECT_EQ(types.count("output.weight"), 0u);                 // tied
-  EXPECT_EQ(types["token_embd.weight"], DType::Q8_0);         // Q6_K -> Q8_0 (896 % 256 != 0)
-  EXPECT_EQ(types["blk.5.attn_q.weight"], DType::Q5_0);       // Q4_K -> Q5_0
-  EXPECT_EQ(types["blk.0.attn_v.weight"], DType::Q8_0);       // Q6_K -> Q8_0
-  EXPECT_EQ(types["blk.0.ffn_down.weight"], DType::Q6_K);     // rows of 4864 = 19 * 256
+  EXPECT_EQ(types.count("output.weight"), 0u);             // tied
+  EXPECT_EQ(types["token_embd.weight"], DType::Q8_0);      // Q6_K -> Q8_0 (896 % 256 != 0)
+  EXPECT_EQ(types["blk.5.attn_q.weight"], DType::Q5_0);    // Q4_K -> Q5_0
+  EXPECT_EQ(types["blk.0.attn_v.weight"], DType::Q8_0);    // Q6_K -> Q8_0
+  EXPECT_EQ(types["blk.0.ffn_down.weight"], DType::Q6_K);  // rows of 4864 = 19 * 256
   EXPECT_EQ(types["blk.4.ffn_down.weight"], DType::Q4_K);
-  EXPECT_EQ(types["blk.5.ffn_down.weight"], DType::Q6_K);     // (5 - 3) % 3 == 2
+  EXPECT_EQ(types["blk.5.ffn_down.weight"], DType::Q6_K);  // (5 - 3) % 3 == 2
   EXPECT_EQ(types["blk.0.attn_q.bias"], DType::F32);
 }
 
@@ -103,8 +104,8 @@ TEST(Synth, Llama32PresetCarriesRopeFactors) {
   ASSERT_NE(p, nullptr);
   const auto f = llama3_rope_factors(p->hp);
   ASSERT_EQ(f.size(), 32u);
-  EXPECT_EQ(f.front(), 1.0f);   // highest frequency untouched
-  EXPECT_EQ(f.back(), 32.0f);   // lowest frequency slowed by the full factor
+  EXPECT_EQ(f.front(), 1.0f);  // highest frequency untouched
+  EXPECT_EQ(f.back(), 32.0f);  // lowest frequency slowed by the full factor
   for (size_t i = 1; i < f.size(); ++i) EXPECT_GE(f[i], f[i - 1]);
 }
 
@@ -116,7 +117,8 @@ TEST(Synth, BadOptionsAreClearErrors) {
   EXPECT_NE(synth_text_model(o, pool).message().find("unknown preset 'gpt-5'"), std::string::npos);
   o.preset = "tiny";
   o.arch = "mamba";
-  EXPECT_NE(synth_text_model(o, pool).message().find("unknown architecture 'mamba'"), std::string::npos);
+  EXPECT_NE(synth_text_model(o, pool).message().find("unknown architecture 'mamba'"),
+            std::string::npos);
   o.arch = "llama";
   o.vocab_path = test::tmp_path("no-vocab.gguf");
   EXPECT_EQ(synth_text_model(o, pool).code(), StatusCode::kIoError);

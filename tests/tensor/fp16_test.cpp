@@ -46,9 +46,9 @@ TEST(Fp16, NarrowingRoundsToNearestEven) {
       }
     }
   }
-  EXPECT_EQ(f32_to_fp16(1.0f + 1.0f / 2048), 0x3c00);                // tie -> even (down)
-  EXPECT_EQ(f32_to_fp16(1.0f + 3.0f / 2048), 0x3c02);                // tie -> even (up)
-  EXPECT_EQ(f32_to_fp16(std::ldexp(1.0f, -25)), 0x0000);             // tie at the smallest subnormal
+  EXPECT_EQ(f32_to_fp16(1.0f + 1.0f / 2048), 0x3c00);     // tie -> even (down)
+  EXPECT_EQ(f32_to_fp16(1.0f + 3.0f / 2048), 0x3c02);     // tie -> even (up)
+  EXPECT_EQ(f32_to_fp16(std::ldexp(1.0f, -25)), 0x0000);  // tie at the smallest subnormal
   EXPECT_EQ(f32_to_fp16(std::ldexp(1.5f, -25)), 0x0001);
 }
 

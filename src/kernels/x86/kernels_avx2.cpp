@@ -13,13 +13,27 @@ namespace {
 using VecF = __m256;
 constexpr int kLanes = 8;
 
-inline VecF vload(const float* p) { return _mm256_loadu_ps(p); }
-inline void vstore(float* p, VecF v) { _mm256_storeu_ps(p, v); }
-inline VecF vset1(float x) { return _mm256_set1_ps(x); }
-inline VecF vadd(VecF a, VecF b) { return _mm256_add_ps(a, b); }
-inline VecF vsub(VecF a, VecF b) { return _mm256_sub_ps(a, b); }
-inline VecF vmul(VecF a, VecF b) { return _mm256_mul_ps(a, b); }
-inline VecF vfmadd(VecF a, VecF b, VecF c) { return _mm256_fmadd_ps(a, b, c); }
+inline VecF vload(const float* p) {
+  return _mm256_loadu_ps(p);
+}
+inline void vstore(float* p, VecF v) {
+  _mm256_storeu_ps(p, v);
+}
+inline VecF vset1(float x) {
+  return _mm256_set1_ps(x);
+}
+inline VecF vadd(VecF a, VecF b) {
+  return _mm256_add_ps(a, b);
+}
+inline VecF vsub(VecF a, VecF b) {
+  return _mm256_sub_ps(a, b);
+}
+inline VecF vmul(VecF a, VecF b) {
+  return _mm256_mul_ps(a, b);
+}
+inline VecF vfmadd(VecF a, VecF b, VecF c) {
+  return _mm256_fmadd_ps(a, b, c);
+}
 inline float vreduce(VecF v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -56,7 +70,8 @@ inline int32_t dot_i8(const int8_t* a, const int8_t* b, int n) {
 inline int32_t sum_i8(const int8_t* a, int n) {
   const __m256i ones = _mm256_set1_epi16(1);
   __m256i acc = _mm256_setzero_si256();
-  for (int i = 0; i < n; i += 16) acc = _mm256_add_epi32(acc, _mm256_madd_epi16(load_i8_as_i16(a + i), ones));
+  for (int i = 0; i < n; i += 16)
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(load_i8_as_i16(a + i), ones));
   return hsum_i32(acc);
 }
 

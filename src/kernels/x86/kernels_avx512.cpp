@@ -13,14 +13,30 @@ namespace {
 using VecF = __m512;
 constexpr int kLanes = 16;
 
-inline VecF vload(const float* p) { return _mm512_loadu_ps(p); }
-inline void vstore(float* p, VecF v) { _mm512_storeu_ps(p, v); }
-inline VecF vset1(float x) { return _mm512_set1_ps(x); }
-inline VecF vadd(VecF a, VecF b) { return _mm512_add_ps(a, b); }
-inline VecF vsub(VecF a, VecF b) { return _mm512_sub_ps(a, b); }
-inline VecF vmul(VecF a, VecF b) { return _mm512_mul_ps(a, b); }
-inline VecF vfmadd(VecF a, VecF b, VecF c) { return _mm512_fmadd_ps(a, b, c); }
-inline float vreduce(VecF v) { return _mm512_reduce_add_ps(v); }
+inline VecF vload(const float* p) {
+  return _mm512_loadu_ps(p);
+}
+inline void vstore(float* p, VecF v) {
+  _mm512_storeu_ps(p, v);
+}
+inline VecF vset1(float x) {
+  return _mm512_set1_ps(x);
+}
+inline VecF vadd(VecF a, VecF b) {
+  return _mm512_add_ps(a, b);
+}
+inline VecF vsub(VecF a, VecF b) {
+  return _mm512_sub_ps(a, b);
+}
+inline VecF vmul(VecF a, VecF b) {
+  return _mm512_mul_ps(a, b);
+}
+inline VecF vfmadd(VecF a, VecF b, VecF c) {
+  return _mm512_fmadd_ps(a, b, c);
+}
+inline float vreduce(VecF v) {
+  return _mm512_reduce_add_ps(v);
+}
 inline VecF vload_i8(const int8_t* p) {
   const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(x));
@@ -37,13 +53,17 @@ inline int32_t dot_i8(const int8_t* a, const int8_t* b, int n) {
   __m512i acc = _mm512_setzero_si512();
   int i = 0;
   for (; i + 32 <= n; i += 32) {
-    const __m512i a16 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i)));
-    const __m512i b16 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i)));
+    const __m512i a16 =
+        _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i)));
+    const __m512i b16 =
+        _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i)));
     acc = _mm512_add_epi32(acc, _mm512_madd_epi16(a16, b16));
   }
   if (i < n) {
-    const __m256i a16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)));
-    const __m256i b16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i)));
+    const __m256i a16 =
+        _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)));
+    const __m256i b16 =
+        _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i)));
     acc = _mm512_add_epi32(acc, _mm512_zextsi256_si512(_mm256_madd_epi16(a16, b16)));
   }
   return _mm512_reduce_add_epi32(acc);
@@ -52,12 +72,15 @@ inline int32_t sum_i8(const int8_t* a, int n) {
   __m512i acc = _mm512_setzero_si512();
   int i = 0;
   for (; i + 32 <= n; i += 32) {
-    const __m512i a16 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i)));
+    const __m512i a16 =
+        _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i)));
     acc = _mm512_add_epi32(acc, _mm512_madd_epi16(a16, _mm512_set1_epi16(1)));
   }
   if (i < n) {
-    const __m256i a16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)));
-    acc = _mm512_add_epi32(acc, _mm512_zextsi256_si512(_mm256_madd_epi16(a16, _mm256_set1_epi16(1))));
+    const __m256i a16 =
+        _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)));
+    acc =
+        _mm512_add_epi32(acc, _mm512_zextsi256_si512(_mm256_madd_epi16(a16, _mm256_set1_epi16(1))));
   }
   return _mm512_reduce_add_epi32(acc);
 }

@@ -13,7 +13,7 @@
 namespace omni {
 
 struct SynthOptions {
-  std::string arch;        // llama, qwen2, qwen3; empty = the preset's own
+  std::string arch;  // llama, qwen2, qwen3; empty = the preset's own
   std::string preset = "tiny";
   std::string type = "f32";  // f32 f16 bf16 q8_0 q4_0 q4_k q6_k q4_k_m
   uint64_t seed = 1;
@@ -29,7 +29,8 @@ Status synth_text_model(const SynthOptions& options, ThreadPool& pool);
 // K types fall back to Q5_0 (for Q4_K) or Q8_0 (for Q6_K) on rows not a multiple of 256.
 struct TextTensorSpec;
 struct TextHParams;
-StatusOr<DType> synth_tensor_type(const std::string& type, const TextTensorSpec& spec, const TextHParams& hp);
+StatusOr<DType> synth_tensor_type(const std::string& type, const TextTensorSpec& spec,
+                                  const TextHParams& hp);
 
 // Tokenizer metadata: a byte-level BPE vocabulary of n_vocab tokens (256 byte tokens, merges of
 // common letter pairs, special tokens, then unused padding tokens).

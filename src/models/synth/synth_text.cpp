@@ -27,8 +27,9 @@ struct TypeChoice {
 };
 
 constexpr TypeChoice kTypes[] = {
-    {"f32", 0, DType::F32, false},   {"f16", 1, DType::F16, false},   {"bf16", 32, DType::BF16, false},
-    {"q8_0", 7, DType::Q8_0, false}, {"q4_0", 2, DType::Q4_0, false}, {"q4_k", 14, DType::Q4_K, false},
+    {"f32", 0, DType::F32, false},    {"f16", 1, DType::F16, false},
+    {"bf16", 32, DType::BF16, false}, {"q8_0", 7, DType::Q8_0, false},
+    {"q4_0", 2, DType::Q4_0, false},  {"q4_k", 14, DType::Q4_K, false},
     {"q6_k", 18, DType::Q6_K, false}, {"q4_k_m", 15, DType::Q4_K, true},
 };
 
@@ -43,9 +44,12 @@ bool use_more_bits(int layer, int n_layer) {
 DType fallback(DType t, int64_t row) {
   if (row % 256 == 0) return t;
   switch (t) {
-    case DType::Q4_K: return DType::Q5_0;
-    case DType::Q6_K: return DType::Q8_0;
-    default: return t;
+    case DType::Q4_K:
+      return DType::Q5_0;
+    case DType::Q6_K:
+      return DType::Q8_0;
+    default:
+      return t;
   }
 }
 
@@ -53,8 +57,10 @@ DType tensor_type(const TypeChoice& choice, const TextTensorSpec& spec, const Te
   if (!spec.is_matrix) return DType::F32;
   DType t = choice.base;
   if (choice.k_mixed) {
-    const bool is_output = spec.name == "output.weight" || (hp.tied_embeddings && spec.name == "token_embd.weight");
-    const bool sensitive = spec.name.ends_with("attn_v.weight") || spec.name.ends_with("ffn_down.weight");
+    const bool is_output =
+        spec.name == "output.weight" || (hp.tied_embeddings && spec.name == "token_embd.weight");
+    const bool sensitive =
+        spec.name.ends_with("attn_v.weight") || spec.name.ends_with("ffn_down.weight");
     if (is_output || (sensitive && use_more_bits(spec.layer, int(hp.n_layer)))) t = DType::Q6_K;
   }
   return fallback(t, spec.ne[0]);
@@ -77,22 +83,30 @@ constexpr const char* kTypeNames = "f32, f16, bf16, q8_0, q4_0, q4_k, q6_k, q4_k
 
 }  // namespace
 
-StatusOr<DType> synth_tensor_type(const std::string& type, const TextTensorSpec& spec, const TextHParams& hp) {
+StatusOr<DType> synth_tensor_type(const std::string& type, const TextTensorSpec& spec,
+                                  const TextHParams& hp) {
   const TypeChoice* choice = find_type(type);
-  if (!choice) return InvalidArgument("unknown --type '%s'; choose one of: %s", type.c_str(), kTypeNames);
+  if (!choice)
+    return InvalidArgument("unknown --type '%s'; choose one of: %s", type.c_str(), kTypeNames);
   return tensor_type(*choice, spec, hp);
 }
 
 Status synth_text_model(const SynthOptions& o, ThreadPool& pool) {
   const TextPreset* preset = find_text_preset(o.preset);
-  if (!preset) return InvalidArgument("unknown preset '%s'; choose one of: %s", o.preset.c_str(), text_preset_names().c_str());
+  if (!preset)
+    return InvalidArgument("unknown preset '%s'; choose one of: %s", o.preset.c_str(),
+                           text_preset_names().c_str());
   const std::string arch_name = o.arch.empty() ? preset->arch : o.arch;
   const TextArch* arch = find_text_arch(arch_name);
-  if (!arch) return InvalidArgument("unknown architecture '%s'; choose one of: %s", arch_name.c_str(), text_arch_names().c_str());
+  if (!arch)
+    return InvalidArgument("unknown architecture '%s'; choose one of: %s", arch_name.c_str(),
+                           text_arch_names().c_str());
   const TypeChoice* choice = find_type(o.type);
-  if (!choice) return InvalidArgument("unknown --type '%s'; choose one of: %s", o.type.c_str(), kTypeNames);
+  if (!choice)
+    return InvalidArgument("unknown --type '%s'; choose one of: %s", o.type.c_str(), kTypeNames);
   if (o.out_path.empty()) return InvalidArgument("no output file; pass -o OUT.gguf");
-  if (!(o.scale > 0.0f) || !std::isfinite(o.scale)) return InvalidArgument("--scale must be a positive number");
+  if (!(o.scale > 0.0f) || !std::isfinite(o.scale))
+    return InvalidArgument("--scale must be a positive number");
 
   TextHParams hp = preset->hp;
   GgufWriter w;
@@ -121,7 +135,8 @@ Status synth_text_model(const SynthOptions& o, ThreadPool& pool) {
     w.set(a + ".attention.value_length", GgufValue::u32(uint32_t(hp.head_dim)));
   }
 
-  const std::vector<float> rope_factors = hp.rope_scale_factor > 0 ? llama3_rope_factors(hp) : std::vector<float>();
+  const std::vector<float> rope_factors =
+      hp.rope_scale_factor > 0 ? llama3_rope_factors(hp) : std::vector<float>();
   for (const TextTensorSpec& spec : text_tensor_specs(*arch, hp)) {
     const DType type = tensor_type(*choice, spec, hp);
     const uint64_t tensor_seed = hash_name(o.seed, spec.name);
@@ -160,8 +175,8 @@ Status synth_text_model(const SynthOptions& o, ThreadPool& pool) {
     }
     OMNI_RETURN_IF_ERROR(w.add_tensor(name, type, ne, std::move(produce)));
   }
-  OMNI_LOG_INFO("writing %s: %s %s, %zu tensors, type %s", o.out_path.c_str(), a.c_str(), o.preset.c_str(),
-                w.n_tensors(), o.type.c_str());
+  OMNI_LOG_INFO("writing %s: %s %s, %zu tensors, type %s", o.out_path.c_str(), a.c_str(),
+                o.preset.c_str(), w.n_tensors(), o.type.c_str());
   return w.write(o.out_path, "synth: tensors");
 }
 

@@ -12,7 +12,8 @@ std::vector<std::string> byte_tokens() {
   std::vector<std::string> out(256);
   int extra = 0;
   for (int b = 0; b < 256; ++b) {
-    const bool printable = (b >= '!' && b <= '~') || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+    const bool printable =
+        (b >= '!' && b <= '~') || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
     const int cp = printable ? b : 256 + extra++;
     std::string s;
     if (cp < 0x80) {
@@ -67,18 +68,21 @@ void add_synthetic_vocab(GgufWriter& w, int64_t n_vocab) {
   w.set("tokenizer.ggml.eos_token_id", GgufValue::u32(uint32_t(first_special + 2)));
   w.set("tokenizer.ggml.padding_token_id", GgufValue::u32(uint32_t(first_special)));
   w.set("tokenizer.ggml.add_bos_token", GgufValue::boolean(false));
-  w.set("tokenizer.chat_template",
-        GgufValue::string("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + "
-                          "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if "
-                          "add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"));
+  w.set(
+      "tokenizer.chat_template",
+      GgufValue::string("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + "
+                        "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if "
+                        "add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"));
 }
 
 StatusOr<int64_t> copy_vocab(GgufWriter& w, const std::string& path) {
   OMNI_ASSIGN_OR_RETURN(GgufFile vocab, GgufFile::open(path));
   const GgufValue* tokens = vocab.find("tokenizer.ggml.tokens");
   if (!tokens || tokens->type != GgufType::kArray || tokens->elem_type != GgufType::kString) {
-    return InvalidArgument("%s: no tokenizer.ggml.tokens string array; pass a vocab GGUF such as "
-                           "ggml-vocab-llama-spm.gguf", path.c_str());
+    return InvalidArgument(
+        "%s: no tokenizer.ggml.tokens string array; pass a vocab GGUF such as "
+        "ggml-vocab-llama-spm.gguf",
+        path.c_str());
   }
   for (const auto& [key, value] : vocab.metadata()) {
     if (key.rfind("tokenizer.", 0) == 0) w.set(key, value);

@@ -25,22 +25,49 @@ void fix_scales(DType type, uint8_t* data, size_t n_bytes, SynthRng& rng) {
       std::memcpy(b + field_offset, &h, 2);
     };
     switch (type) {
-      case DType::Q4_0: set_half(offsetof(BlockQ4_0, d)); break;
-      case DType::Q4_1: set_half(offsetof(BlockQ4_1, d)); set_half(offsetof(BlockQ4_1, m)); break;
-      case DType::Q5_0: set_half(offsetof(BlockQ5_0, d)); break;
-      case DType::Q5_1: set_half(offsetof(BlockQ5_1, d)); set_half(offsetof(BlockQ5_1, m)); break;
-      case DType::Q8_0: set_half(offsetof(BlockQ8_0, d)); break;
-      case DType::Q2_K: set_half(offsetof(BlockQ2_K, d)); set_half(offsetof(BlockQ2_K, dmin)); break;
-      case DType::Q3_K: set_half(offsetof(BlockQ3_K, d)); break;
-      case DType::Q4_K: set_half(offsetof(BlockQ4_K, d)); set_half(offsetof(BlockQ4_K, dmin)); break;
-      case DType::Q5_K: set_half(offsetof(BlockQ5_K, d)); set_half(offsetof(BlockQ5_K, dmin)); break;
-      case DType::Q6_K: set_half(offsetof(BlockQ6_K, d)); break;
+      case DType::Q4_0:
+        set_half(offsetof(BlockQ4_0, d));
+        break;
+      case DType::Q4_1:
+        set_half(offsetof(BlockQ4_1, d));
+        set_half(offsetof(BlockQ4_1, m));
+        break;
+      case DType::Q5_0:
+        set_half(offsetof(BlockQ5_0, d));
+        break;
+      case DType::Q5_1:
+        set_half(offsetof(BlockQ5_1, d));
+        set_half(offsetof(BlockQ5_1, m));
+        break;
+      case DType::Q8_0:
+        set_half(offsetof(BlockQ8_0, d));
+        break;
+      case DType::Q2_K:
+        set_half(offsetof(BlockQ2_K, d));
+        set_half(offsetof(BlockQ2_K, dmin));
+        break;
+      case DType::Q3_K:
+        set_half(offsetof(BlockQ3_K, d));
+        break;
+      case DType::Q4_K:
+        set_half(offsetof(BlockQ4_K, d));
+        set_half(offsetof(BlockQ4_K, dmin));
+        break;
+      case DType::Q5_K:
+        set_half(offsetof(BlockQ5_K, d));
+        set_half(offsetof(BlockQ5_K, dmin));
+        break;
+      case DType::Q6_K:
+        set_half(offsetof(BlockQ6_K, d));
+        break;
       case DType::Q8_K: {
         const float d = fp16_to_f32(random_half(rng));
         std::memcpy(b + offsetof(BlockQ8_K, d), &d, 4);
         break;
       }
-      case DType::F16: set_half(0); break;
+      case DType::F16:
+        set_half(0);
+        break;
       case DType::BF16: {
         const uint16_t h = f32_to_bf16(fp16_to_f32(random_half(rng)));
         std::memcpy(b, &h, 2);
@@ -51,7 +78,8 @@ void fix_scales(DType type, uint8_t* data, size_t n_bytes, SynthRng& rng) {
         std::memcpy(b, &f, 4);
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
 }

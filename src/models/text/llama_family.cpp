@@ -33,9 +33,12 @@ const TextPreset* presets() {
       // A few-megabyte model for tests: every matrix row is a multiple of 256 so that every
       // quantized type applies without fallbacks.
       {"tiny", "llama", make(1024, 2048, 256, 2, 4, 2, 64, 768, 1e-5f, 10000.0f, false)},
-      {"qwen2.5-0.5b", "qwen2", make(151936, 32768, 896, 24, 14, 2, 64, 4864, 1e-6f, 1000000.0f, true)},
-      {"qwen3-0.6b", "qwen3", make(151936, 40960, 1024, 28, 16, 8, 128, 3072, 1e-6f, 1000000.0f, true)},
-      {"llama-3.2-1b", "llama", [] {
+      {"qwen2.5-0.5b", "qwen2",
+       make(151936, 32768, 896, 24, 14, 2, 64, 4864, 1e-6f, 1000000.0f, true)},
+      {"qwen3-0.6b", "qwen3",
+       make(151936, 40960, 1024, 28, 16, 8, 128, 3072, 1e-6f, 1000000.0f, true)},
+      {"llama-3.2-1b", "llama",
+       [] {
          TextHParams hp = make(128256, 131072, 2048, 16, 32, 8, 64, 8192, 1e-5f, 500000.0f, true);
          hp.rope_scale_factor = 32.0f;
          hp.rope_low_freq_factor = 1.0f;
@@ -72,7 +75,8 @@ const TextPreset* find_text_preset(std::string_view name) {
 
 std::string text_preset_names() {
   std::string s;
-  for (const TextPreset* p = presets(); p->name; ++p) s += (s.empty() ? "" : ", ") + std::string(p->name);
+  for (const TextPreset* p = presets(); p->name; ++p)
+    s += (s.empty() ? "" : ", ") + std::string(p->name);
   return s;
 }
 
@@ -115,7 +119,8 @@ std::vector<float> llama3_rope_factors(const TextHParams& hp) {
   const double low_wavelen = hp.rope_orig_ctx / hp.rope_low_freq_factor;
   const double high_wavelen = hp.rope_orig_ctx / hp.rope_high_freq_factor;
   for (size_t i = 0; i < factors.size(); ++i) {
-    const double freq = 1.0 / std::pow(double(hp.rope_freq_base), 2.0 * double(i) / double(hp.head_dim));
+    const double freq =
+        1.0 / std::pow(double(hp.rope_freq_base), 2.0 * double(i) / double(hp.head_dim));
     const double wavelen = 2.0 * M_PI / freq;
     if (wavelen < high_wavelen) {
       factors[i] = 1.0f;

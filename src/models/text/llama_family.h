@@ -13,9 +13,9 @@
 namespace omni {
 
 struct TextArch {
-  const char* name;   // general.architecture
-  bool qkv_bias;      // blk.N.attn_{q,k,v}.bias
-  bool qk_norm;       // blk.N.attn_{q,k}_norm.weight
+  const char* name;  // general.architecture
+  bool qkv_bias;     // blk.N.attn_{q,k,v}.bias
+  bool qk_norm;      // blk.N.attn_{q,k}_norm.weight
 };
 
 // nullptr for an architecture this family does not know.
