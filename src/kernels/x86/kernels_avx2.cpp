@@ -79,9 +79,8 @@ inline int32_t sum_i8(const int8_t* a, int n) {
 
 #include "kernels/x86/simd_kernels.inc"
 
-const KernelTable& table() {
-  static const KernelTable t = make_table(Isa::kAvx2);
-  return t;
-}
+constinit const KernelTable kTable = make_table(Isa::kAvx2);
+
+const KernelTable& table() { return kTable; }
 
 }  // namespace omni::avx2
