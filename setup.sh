@@ -26,6 +26,14 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
 
+# Node.js runs the interoperability tests (llama.cpp through node-llama-cpp's prebuilt CPU build,
+# and @huggingface/gguf); they need Node 20 or newer.
+if ! command -v node >/dev/null; then
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+echo "== installing the interoperability test clients (npm)"
+(cd tests/interop && npm install --ignore-scripts --omit=optional --no-audit --no-fund --no-save --loglevel=error)
+
 echo "== building (Release) into build/"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build

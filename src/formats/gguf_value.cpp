@@ -141,7 +141,10 @@ std::string GgufValue::summary(size_t max_items) const {
       for (char& c : s) {
         if (c == '\n') c = ' ';
       }
-      return "\"" + s + "\"";
+      std::string quoted(1, '"');
+      quoted += s;
+      quoted += '"';
+      return quoted;
     }
     case GgufType::kBool:
       return i ? "true" : "false";
@@ -154,11 +157,16 @@ std::string GgufValue::summary(size_t max_items) const {
       return buf;
     case GgufType::kArray: {
       if (array.size() > max_items) {
-        return "[" + std::to_string(array.size()) + " " + gguf_type_name(elem_type) + "]";
+        std::snprintf(buf, sizeof(buf), "[%zu %s]", array.size(), gguf_type_name(elem_type));
+        return buf;
       }
       std::string s = "[";
-      for (size_t k = 0; k < array.size(); ++k) s += (k ? ", " : "") + array[k].summary(max_items);
-      return s + "]";
+      for (size_t k = 0; k < array.size(); ++k) {
+        if (k) s += ", ";
+        s += array[k].summary(max_items);
+      }
+      s += ']';
+      return s;
     }
     default:
       std::snprintf(buf, sizeof(buf), "%lld", (long long)i);
