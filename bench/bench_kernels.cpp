@@ -46,11 +46,13 @@ int main(int argc, char** argv) {
   const bool quick = argc > 1 && !std::strcmp(argv[1], "--quick");
   const int64_t row = 4096, rows = quick ? 64 : 1024;
   const int runs = quick ? 3 : 9;
-  const DType types[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q8_0, DType::Q4_0, DType::Q4_1,
-                         DType::Q5_0, DType::Q5_1, DType::Q4_K, DType::Q6_K, DType::Q8_K};
+  const DType types[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q8_0,
+                         DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1,
+                         DType::Q4_K, DType::Q6_K, DType::Q8_K};
   const omni::CpuFeatures& f = omni::cpu_features();
   std::printf("cpu: %s (%s)\n", f.brand.c_str(), omni::cpu_features_string(f).c_str());
-  std::printf("matrix: %lld rows x %lld, 1 thread, median of %d runs\n\n", (long long)rows, (long long)row, runs);
+  std::printf("matrix: %lld rows x %lld, 1 thread, median of %d runs\n\n", (long long)rows,
+              (long long)row, runs);
   std::printf("%-6s %-7s %14s %14s\n", "type", "isa", "dequant GB/s", "dot GB/s");
   const std::vector<float> x = pseudo_random(size_t(row * rows));
   for (DType t : types) {
@@ -67,14 +69,16 @@ int main(int argc, char** argv) {
       const size_t stride = omni::row_bytes(t, row);
       const double tdq = median_seconds(
           [&] {
-            for (int64_t r = 0; r < rows; ++r) k.dequantize[uint32_t(t)](w.data() + size_t(r) * stride, out.data() + r * row, row);
+            for (int64_t r = 0; r < rows; ++r)
+              k.dequantize[uint32_t(t)](w.data() + size_t(r) * stride, out.data() + r * row, row);
           },
           runs);
       volatile float sink = 0;
       const double tdot = median_seconds(
           [&] {
             float s = 0;
-            for (int64_t r = 0; r < rows; ++r) s += k.vec_dot[uint32_t(t)](row, w.data() + size_t(r) * stride, a.data());
+            for (int64_t r = 0; r < rows; ++r)
+              s += k.vec_dot[uint32_t(t)](row, w.data() + size_t(r) * stride, a.data());
             sink = s;
           },
           runs);
