@@ -98,10 +98,11 @@ int cmd_dequant(int argc, char** argv) {
     std::vector<int64_t> ne(t.view.ne.begin(), t.view.ne.begin() + t.view.n_dims);
     const TensorView view = t.view;
     Status s = w.add_tensor(t.name, DType::F32, ne, [view, dq](uint8_t* out, size_t) {
+      // GGUF tensors are contiguous: row r starts r * nb[1] bytes in.
+      const uint8_t* src = static_cast<const uint8_t*>(view.data);
       float* y = reinterpret_cast<float*>(out);
       for (int64_t r = 0; r < view.n_rows(); ++r)
-        dq(view.row(r % view.ne[1], (r / view.ne[1]) % view.ne[2], r / (view.ne[1] * view.ne[2])),
-           y + r * view.ne[0], view.ne[0]);
+        dq(src + size_t(r) * view.nb[1], y + r * view.ne[0], view.ne[0]);
       return Status::Ok();
     });
     if (!s.ok()) return fail(s);

@@ -239,6 +239,10 @@ def check_file(omni, in_path, make, kind):
     if errs:
         shown = errs[:20] + ([f"... and {len(errs) - 20} more"] if len(errs) > 20 else [])
         raise CheckFailed(summary + "\n    " + "\n    ".join(shown))
+    # Passing files are removed (a real-shape model and its f32 copy take gigabytes); failing ones
+    # stay for inspection.
+    os.remove(in_path)
+    os.remove(out_path)
     return summary
 
 
@@ -252,6 +256,9 @@ def main(argv=None):
                     help="comma-separated subset of cases, e.g. zoo,llama-q4_k")
     ap.add_argument("--no-crafted", action="store_true",
                     help="skip the two hand-made edge-case inputs")
+    ap.add_argument("--real-shape", action="store_true",
+                    help="also check a real-shape model: Qwen2.5-0.5B in the q4_k_m mix "
+                         "(its 896-wide rows take the Q5_0 and Q8_0 fallbacks)")
     ap.add_argument("--zoo-seeds", type=int, default=0,
                     help="also check `model zoo --seed S` for S = 1..N")
     args = ap.parse_args(argv)
@@ -280,6 +287,11 @@ def main(argv=None):
                 with open(path, "wb") as f:
                     f.write(gguf_testgen.make_crafted_gguf(11, version, align))
             cases.append((name, os.path.join(wd, f"{name}.gguf"), "crafted", make))
+    if args.real_shape:
+        path = os.path.join(wd, "qwen2.5-0.5b-q4_k_m.gguf")
+        cases.append(("qwen2.5-0.5b-q4_k_m", path, "synth",
+                      [omni, "model", "synth", "--preset", "qwen2.5-0.5b", "--type", "q4_k_m",
+                       "--seed", "3", "-o", path]))
     for seed in range(1, args.zoo_seeds + 1):
         path = os.path.join(wd, f"zoo-seed{seed}.gguf")
         cases.append((f"zoo-seed{seed}", path, "zoo",

@@ -158,19 +158,19 @@ Status synth_text_model(const SynthOptions& o, ThreadPool& pool) {
       };
     } else {
       // Each row has its own random stream, so the file does not depend on the thread count.
+      // quantize_row cannot fail here: the type is quantizable and add_tensor has checked the
+      // row length against its block size.
       produce = [type, ne, tensor_seed, scale, &pool](uint8_t* out, size_t) {
         const size_t stride = row_bytes(type, ne[0]);
-        Status status;
         pool.parallel_for(size_t(ne[1]), [&](size_t begin, size_t end, int) {
           AlignedBuffer<float> row{size_t(ne[0])};
           for (size_t r = begin; r < end; ++r) {
             SynthRng rng(tensor_seed ^ (0x9e3779b97f4a7c15ull * (r + 1)));
             for (int64_t i = 0; i < ne[0]; ++i) row[size_t(i)] = scale * rng.normal();
-            Status s = quantize_row(type, row.data(), out + r * stride, ne[0]);
-            if (!s.ok() && begin == 0) status = s;
+            (void)quantize_row(type, row.data(), out + r * stride, ne[0]);
           }
         });
-        return status;
+        return Status::Ok();
       };
     }
     OMNI_RETURN_IF_ERROR(w.add_tensor(name, type, ne, std::move(produce)));
