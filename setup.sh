@@ -7,9 +7,11 @@ cd "$(dirname "$0")"
 PACKAGES=(
   cmake ninja-build g++ pkg-config        # build
   nlohmann-json3-dev                      # JSON (safetensors headers, config.json)
+  libpcre2-dev                            # pre-tokenizer regular expressions (BSD licence)
+  unicode-data                            # Unicode character database (tokenizer tables)
   libgtest-dev                            # unit tests
   clang libclang-rt-14-dev                # sanitizer and fuzzing build
-  python3 python3-numpy                   # independent reference implementations
+  python3 python3-numpy python3-jinja2    # independent reference implementations
   clang-format                            # code style
 )
 

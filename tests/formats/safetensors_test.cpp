@@ -13,11 +13,11 @@ namespace {
 // header JSON padded with spaces to a multiple of 8 bytes, as writers do, then the data.
 std::vector<uint8_t> make_file(std::string header, const std::vector<uint8_t>& data) {
   while ((8 + header.size()) % 8) header += ' ';
-  std::vector<uint8_t> out(8);
   const uint64_t n = header.size();
+  std::vector<uint8_t> out(8 + header.size() + data.size());
   std::memcpy(out.data(), &n, 8);
-  out.insert(out.end(), header.begin(), header.end());
-  out.insert(out.end(), data.begin(), data.end());
+  std::memcpy(out.data() + 8, header.data(), header.size());
+  if (!data.empty()) std::memcpy(out.data() + 8 + header.size(), data.data(), data.size());
   return out;
 }
 
