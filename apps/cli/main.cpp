@@ -20,6 +20,7 @@ constexpr const char* kUsage =
     "  model info    describe a GGUF file or safetensors model\n"
     "  model dequant rewrite a GGUF file with every tensor as f32\n"
     "  model zoo     write one tensor of every block type (for format tests)\n"
+    "  tokenize      text to token ids and back (GGUF vocabularies, tiktoken encodings)\n"
     "  system        show the CPU features and the kernels this build selects\n"
     "\n"
     "Run 'omni model' for the options of each model command. Set OMNI_LOG=debug for more detail.\n";
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   if (command == "model") return omni::cli::run_model_command(argc, argv);
   if (command == "system") return print_system();
+  if (command == "tokenize") return omni::cli::run_tokenize_command(argc, argv);
   if (command == "--version" || command == "version") {
     std::printf("omni 0.1.0\n");
     return 0;

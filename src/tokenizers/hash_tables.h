@@ -1,0 +1,144 @@
+// Small open-addressing hash tables for the tokenizer hot paths: byte strings -> token ids, and
+// token-id pairs -> merges. Built once at load time, read-only afterwards.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+namespace omni {
+
+inline uint64_t hash_bytes(std::string_view s) {
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ s.size();
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 31;
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, s.data() + i, s.size() - i);
+  h = (h ^ tail) * 0x94d049bb133111ebull;
+  return h ^ (h >> 29);
+}
+
+inline uint64_t hash_u64(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+// Byte string -> id. Keys are views into storage that must outlive the table.
+class StringIdTable {
+ public:
+  void reserve(size_t n) {
+    size_t cap = 16;
+    while (cap < n * 2) cap <<= 1;
+    slots_.assign(cap, Slot{});
+  }
+  // Returns false if the key was present (the first id is kept).
+  bool insert(std::string_view key, int32_t id) {
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    return insert_no_grow(key, id);
+  }
+  int32_t find(std::string_view key) const {  // -1 if absent
+    if (slots_.empty()) return -1;
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = hash_bytes(key) & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.id < 0) return -1;
+      if (s.len == key.size() && std::memcmp(s.data, key.data(), key.size()) == 0) return s.id;
+    }
+  }
+  size_t size() const { return size_; }
+
+ private:
+  struct Slot {
+    const char* data = nullptr;
+    uint32_t len = 0;
+    int32_t id = -1;
+  };
+  bool insert_no_grow(std::string_view key, int32_t id) {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = hash_bytes(key) & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.id < 0) {
+        s = {key.data(), uint32_t(key.size()), id};
+        ++size_;
+        return true;
+      }
+      if (s.len == key.size() && std::memcmp(s.data, key.data(), key.size()) == 0) return false;
+    }
+  }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
+    size_ = 0;
+    for (const Slot& s : old) {
+      if (s.id >= 0) insert_no_grow(std::string_view(s.data, s.len), s.id);
+    }
+  }
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+};
+
+// (left id, right id) -> (merge rank, merged id).
+class PairTable {
+ public:
+  struct Merge {
+    int32_t rank;
+    int32_t id;
+  };
+  void insert(int32_t left, int32_t right, Merge m) {
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    insert_no_grow(key(left, right), m);
+  }
+  // rank -1 if the pair does not merge.
+  Merge find(int32_t left, int32_t right) const {
+    if (slots_.empty()) return {-1, -1};
+    const uint64_t k = key(left, right);
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = hash_u64(k) & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.merge.rank < 0) return {-1, -1};
+      if (s.key == k) return s.merge;
+    }
+  }
+  size_t size() const { return size_; }
+
+ private:
+  struct Slot {
+    uint64_t key = 0;
+    Merge merge{-1, -1};
+  };
+  static uint64_t key(int32_t l, int32_t r) { return (uint64_t(uint32_t(l)) << 32) | uint32_t(r); }
+  void insert_no_grow(uint64_t k, Merge m) {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = hash_u64(k) & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.merge.rank < 0) {
+        s = {k, m};
+        ++size_;
+        return;
+      }
+      if (s.key == k) {  // keep the lower rank
+        if (m.rank < s.merge.rank) s.merge = m;
+        return;
+      }
+    }
+  }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
+    size_ = 0;
+    for (const Slot& s : old) {
+      if (s.merge.rank >= 0) insert_no_grow(s.key, s.merge);
+    }
+  }
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+};
+
+}  // namespace omni
