@@ -1,4 +1,5 @@
-// WordPiece (GGUF model "bert"): the text is NFD-normalized, lower-cased and split into words at
+// WordPiece (GGUF model "bert"): the text is NFD-normalized, stripped of accents, lower-cased and
+// split into words at
 // whitespace, with every punctuation mark, ASCII symbol and CJK ideograph a word of its own;
 // control characters are dropped. Each word, with U+2581 in front, is covered greedily by the
 // longest tokens from the left; a word that cannot be covered becomes the unknown token.
@@ -47,7 +48,8 @@ class WordPieceTokenizer final : public Tokenizer {
         continue;
       }
       const unicode::Category cat = unicode::category(cp);
-      if (cp == 0 || cp == 0xfffd || unicode::is_control(cat)) continue;
+      // Accents are dropped: after NFD they are the nonspacing marks (BERT's strip_accents).
+      if (cp == 0 || cp == 0xfffd || unicode::is_control(cat) || cat == unicode::Category::Mn) continue;
       std::string s;
       unicode::append_utf8(unicode::to_lower(cp), &s);
       if (unicode::is_punctuation(cat) || (cp < 0x7f && unicode::is_symbol(cat)) || is_cjk_ideograph(cp)) {
