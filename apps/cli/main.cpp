@@ -16,6 +16,7 @@ constexpr const char* kUsage =
     "usage: omni COMMAND [options]\n"
     "\n"
     "commands:\n"
+    "  run           generate text with a llama, qwen2 or qwen3 model (GGUF)\n"
     "  model synth   write a random-weight model with real shapes (GGUF)\n"
     "  model info    describe a GGUF file or safetensors model\n"
     "  model dequant rewrite a GGUF file with every tensor as f32\n"
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
   if (command == "model") return omni::cli::run_model_command(argc, argv);
   if (command == "system") return print_system();
   if (command == "tokenize") return omni::cli::run_tokenize_command(argc, argv);
+  if (command == "run") return omni::cli::run_run_command(argc, argv);
   if (command == "--version" || command == "version") {
     std::printf("omni 0.1.0\n");
     return 0;

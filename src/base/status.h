@@ -17,6 +17,7 @@ enum class StatusCode {
   kIoError,          // the operating system refused (open, read, mmap, write)
   kCorrupt,          // a file's bytes break its format's rules
   kUnsupported,      // valid input that this build does not handle (yet)
+  kOutOfRange,       // a limit was reached (the context window, a size cap)
   kInternal,
 };
 
@@ -59,6 +60,7 @@ OMNI_DEFINE_ERROR(NotFound, StatusCode::kNotFound)
 OMNI_DEFINE_ERROR(IoError, StatusCode::kIoError)
 OMNI_DEFINE_ERROR(Corrupt, StatusCode::kCorrupt)
 OMNI_DEFINE_ERROR(Unsupported, StatusCode::kUnsupported)
+OMNI_DEFINE_ERROR(OutOfRange, StatusCode::kOutOfRange)
 OMNI_DEFINE_ERROR(Internal, StatusCode::kInternal)
 #pragma GCC diagnostic pop
 #undef OMNI_DEFINE_ERROR

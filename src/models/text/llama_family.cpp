@@ -2,13 +2,15 @@
 
 #include <cmath>
 
+#include "formats/gguf.h"
+
 namespace omni {
 namespace {
 
 constexpr TextArch kArchs[] = {
-    {"llama", false, false},
-    {"qwen2", true, false},
-    {"qwen3", false, true},
+    {"llama", false, false, false},
+    {"qwen2", true, false, true},
+    {"qwen3", false, true, true},
 };
 
 TextHParams make(int64_t vocab, int64_t ctx, int64_t embd, int64_t layers, int64_t heads,
@@ -133,6 +135,44 @@ std::vector<float> llama3_rope_factors(const TextHParams& hp) {
     }
   }
   return factors;
+}
+
+}  // namespace omni
+
+namespace omni {
+
+StatusOr<TextHParams> text_hparams_from_gguf(const GgufFile& f, const TextArch& arch) {
+  const std::string a = arch.name;
+  TextHParams hp;
+  auto req = [&](const char* key, int64_t* out) -> Status {
+    auto v = f.get_int(a + key);
+    if (!v.ok()) return v.status();
+    if (*v <= 0 || *v > (int64_t(1) << 31)) return Corrupt("%s: %s%s is %lld", f.label().c_str(), a.c_str(), key, (long long)*v);
+    *out = *v;
+    return Status::Ok();
+  };
+  OMNI_RETURN_IF_ERROR(req(".embedding_length", &hp.n_embd));
+  OMNI_RETURN_IF_ERROR(req(".block_count", &hp.n_layer));
+  OMNI_RETURN_IF_ERROR(req(".feed_forward_length", &hp.n_ff));
+  OMNI_RETURN_IF_ERROR(req(".attention.head_count", &hp.n_head));
+  hp.n_head_kv = f.get_int_or(a + ".attention.head_count_kv", hp.n_head);
+  hp.n_ctx_train = f.get_int_or(a + ".context_length", 2048);
+  hp.head_dim = f.get_int_or(a + ".attention.key_length", hp.n_embd / hp.n_head);
+  hp.n_rot = f.get_int_or(a + ".rope.dimension_count", hp.head_dim);
+  hp.rms_eps = float(f.get_float_or(a + ".attention.layer_norm_rms_epsilon", 1e-5));
+  hp.rope_freq_base = float(f.get_float_or(a + ".rope.freq_base", 10000.0));
+  if (hp.n_head_kv <= 0 || hp.n_head % hp.n_head_kv != 0) {
+    return Corrupt("%s: %lld attention heads cannot be shared by %lld key/value heads", f.label().c_str(),
+                   (long long)hp.n_head, (long long)hp.n_head_kv);
+  }
+  if (hp.head_dim <= 0 || hp.head_dim > 1024 || hp.n_rot <= 0 || hp.n_rot > hp.head_dim || hp.n_rot % 2) {
+    return Corrupt("%s: head size %lld with %lld rotary dimensions is not supported", f.label().c_str(),
+                   (long long)hp.head_dim, (long long)hp.n_rot);
+  }
+  if (!(hp.rms_eps > 0) || !(hp.rope_freq_base > 0)) {
+    return Corrupt("%s: layer_norm_rms_epsilon and rope.freq_base must be positive", f.label().c_str());
+  }
+  return hp;
 }
 
 }  // namespace omni

@@ -16,6 +16,7 @@ struct TextArch {
   const char* name;  // general.architecture
   bool qkv_bias;     // blk.N.attn_{q,k,v}.bias
   bool qk_norm;      // blk.N.attn_{q,k}_norm.weight
+  bool neox_rope;    // RoPE pairs (j, j + n_rot/2); otherwise adjacent pairs (GGUF llama)
 };
 
 // nullptr for an architecture this family does not know.
@@ -39,7 +40,12 @@ struct TextHParams {
   float rope_low_freq_factor = 1.0f;
   float rope_high_freq_factor = 4.0f;
   int64_t rope_orig_ctx = 8192;
+  int64_t n_rot = 0;  // rotated dimensions per head (0 = head_dim)
 };
+
+class GgufFile;
+// Hyperparameters from a GGUF file's ARCH.* metadata, checked for consistency.
+StatusOr<TextHParams> text_hparams_from_gguf(const GgufFile& file, const TextArch& arch);
 
 struct TextPreset {
   const char* name;

@@ -1,0 +1,108 @@
+#include "models/text/text_model.h"
+
+#include "kernels/kernels.h"
+#include "models/vocab_from_gguf.h"
+
+namespace omni {
+namespace {
+
+class Loader {
+ public:
+  explicit Loader(const GgufFile& f) : f_(f), k_(select_kernels()) {}
+
+  // A matrix with exactly ne = {n_in, n_out} whose type the kernels can multiply.
+  Status matrix(const std::string& name, int64_t n_in, int64_t n_out, TensorView* out) {
+    const GgufTensorInfo* t = f_.find_tensor(name);
+    if (!t) return NotFound("%s: tensor '%s' is missing", f_.label().c_str(), name.c_str());
+    if (t->view.n_dims != 2 || t->view.ne[0] != n_in || t->view.ne[1] != n_out) {
+      return Corrupt("%s: tensor '%s' has shape %s, expected [%lld, %lld]", f_.label().c_str(), name.c_str(),
+                     shape_string(t->view).c_str(), (long long)n_in, (long long)n_out);
+    }
+    if (!k_.vec_dot[uint32_t(t->view.type)] || !k_.dequantize[uint32_t(t->view.type)]) {
+      return Unsupported("%s: tensor '%s' has type %s, which this build cannot compute with", f_.label().c_str(),
+                         name.c_str(), dtype_name(t->view.type));
+    }
+    *out = t->view;
+    return Status::Ok();
+  }
+
+  // A vector of n values, converted to float32. Optional vectors may be absent.
+  Status vector(const std::string& name, int64_t n, bool required, std::vector<float>* out) {
+    const GgufTensorInfo* t = f_.find_tensor(name);
+    if (!t) return required ? NotFound("%s: tensor '%s' is missing", f_.label().c_str(), name.c_str()) : Status::Ok();
+    if (t->view.n_elements() != n || t->view.ne[0] != n) {
+      return Corrupt("%s: tensor '%s' has shape %s, expected [%lld]", f_.label().c_str(), name.c_str(),
+                     shape_string(t->view).c_str(), (long long)n);
+    }
+    if (!k_.dequantize[uint32_t(t->view.type)]) {
+      return Unsupported("%s: tensor '%s' has type %s", f_.label().c_str(), name.c_str(), dtype_name(t->view.type));
+    }
+    out->resize(size_t(n));
+    k_.dequantize[uint32_t(t->view.type)](t->view.data, out->data(), n);
+    return Status::Ok();
+  }
+
+ private:
+  const GgufFile& f_;
+  const KernelTable& k_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<TextModel>> TextModel::load(const std::string& path) {
+  auto m = std::unique_ptr<TextModel>(new TextModel());
+  OMNI_ASSIGN_OR_RETURN(m->file_, GgufFile::open(path));
+  const GgufFile& f = m->file_;
+  OMNI_ASSIGN_OR_RETURN(std::string arch_name, f.get_string("general.architecture"));
+  m->arch_ = find_text_arch(arch_name);
+  if (!m->arch_) {
+    return Unsupported("%s: architecture '%s' is not a text model this build runs (supported: %s)", path.c_str(),
+                       arch_name.c_str(), text_arch_names().c_str());
+  }
+  OMNI_ASSIGN_OR_RETURN(m->hp_, text_hparams_from_gguf(f, *m->arch_));
+  TextHParams& hp = m->hp_;
+  Loader load(f);
+  const GgufTensorInfo* embd = f.find_tensor("token_embd.weight");
+  if (!embd) return NotFound("%s: tensor 'token_embd.weight' is missing", path.c_str());
+  hp.n_vocab = embd->view.ne[1];
+  OMNI_RETURN_IF_ERROR(load.matrix("token_embd.weight", hp.n_embd, hp.n_vocab, &m->tok_embd_));
+  hp.tied_embeddings = f.find_tensor("output.weight") == nullptr;
+  if (hp.tied_embeddings) {
+    m->output_ = m->tok_embd_;
+  } else {
+    OMNI_RETURN_IF_ERROR(load.matrix("output.weight", hp.n_embd, hp.n_vocab, &m->output_));
+  }
+  OMNI_RETURN_IF_ERROR(load.vector("output_norm.weight", hp.n_embd, true, &m->output_norm_));
+  OMNI_RETURN_IF_ERROR(load.vector("rope_freqs.weight", hp.n_rot / 2, false, &m->rope_factors_));
+  const int64_t q_dim = hp.n_head * hp.head_dim, kv_dim = hp.n_head_kv * hp.head_dim;
+  m->layers_.resize(size_t(hp.n_layer));
+  for (int64_t i = 0; i < hp.n_layer; ++i) {
+    TextLayer& l = m->layers_[size_t(i)];
+    const std::string b = "blk." + std::to_string(i) + ".";
+    OMNI_RETURN_IF_ERROR(load.vector(b + "attn_norm.weight", hp.n_embd, true, &l.attn_norm));
+    OMNI_RETURN_IF_ERROR(load.matrix(b + "attn_q.weight", hp.n_embd, q_dim, &l.wq));
+    OMNI_RETURN_IF_ERROR(load.matrix(b + "attn_k.weight", hp.n_embd, kv_dim, &l.wk));
+    OMNI_RETURN_IF_ERROR(load.matrix(b + "attn_v.weight", hp.n_embd, kv_dim, &l.wv));
+    OMNI_RETURN_IF_ERROR(load.matrix(b + "attn_output.weight", q_dim, hp.n_embd, &l.wo));
+    OMNI_RETURN_IF_ERROR(load.vector(b + "attn_q.bias", q_dim, m->arch_->qkv_bias, &l.bq));
+    OMNI_RETURN_IF_ERROR(load.vector(b + "attn_k.bias", kv_dim, m->arch_->qkv_bias, &l.bk));
+    OMNI_RETURN_IF_ERROR(load.vector(b + "attn_v.bias", kv_dim, m->arch_->qkv_bias, &l.bv));
+    OMNI_RETURN_IF_ERROR(load.vector(b + "attn_q_norm.weight", hp.head_dim, m->arch_->qk_norm, &l.q_norm));
+    OMNI_RETURN_IF_ERROR(load.vector(b + "attn_k_norm.weight", hp.head_dim, m->arch_->qk_norm, &l.k_norm));
+    OMNI_RETURN_IF_ERROR(load.vector(b + "ffn_norm.weight", hp.n_embd, true, &l.ffn_norm));
+    OMNI_RETURN_IF_ERROR(load.matrix(b + "ffn_gate.weight", hp.n_embd, hp.n_ff, &l.w_gate));
+    OMNI_RETURN_IF_ERROR(load.matrix(b + "ffn_up.weight", hp.n_embd, hp.n_ff, &l.w_up));
+    OMNI_RETURN_IF_ERROR(load.matrix(b + "ffn_down.weight", hp.n_ff, hp.n_embd, &l.w_down));
+  }
+  if (f.find("tokenizer.ggml.tokens")) {
+    OMNI_ASSIGN_OR_RETURN(m->tokenizer_, tokenizer_from_gguf(f));
+    if (m->tokenizer_->n_vocab() > hp.n_vocab) {
+      return Corrupt("%s: the tokenizer has %d tokens but the embedding only %lld rows", path.c_str(),
+                     m->tokenizer_->n_vocab(), (long long)hp.n_vocab);
+    }
+  }
+  if (const GgufValue* t = f.find("tokenizer.chat_template"); t && t->type == GgufType::kString) m->chat_template_ = t->str;
+  return m;
+}
+
+}  // namespace omni

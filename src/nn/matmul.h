@@ -1,0 +1,28 @@
+// y = W x for a batch of activation rows, with W in any storage type.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "base/thread_pool.h"
+#include "kernels/kernels.h"
+#include "tensor/tensor.h"
+
+namespace omni::nn {
+
+// Scratch for the activations encoded as the weight type's dot-product type; sized once.
+struct MatmulScratch {
+  std::vector<uint8_t> encoded;
+};
+
+// W: [n_in, n_out] (n_out rows of n_in), x: [n_tokens, n_in], y: [n_tokens, n_out].
+// Each output element is one kernel dot product, so the result does not depend on the number of
+// threads. The activations are first encoded as vec_dot_type(W.type) (Q8_0 / Q8_K for quantized
+// weights, as llama.cpp does).
+void matmul(const KernelTable& k, const TensorView& w, const float* x, int64_t n_tokens, float* y,
+            ThreadPool& pool, MatmulScratch& scratch);
+
+// y[t] += b for each of n_tokens rows of n.
+void add_bias(float* y, const float* b, int64_t n_tokens, int64_t n);
+
+}  // namespace omni::nn

@@ -1,0 +1,32 @@
+// Elementwise and per-row building blocks of transformer layers, in float32. Rows are contiguous:
+// a [n_rows, n] activation is n_rows consecutive rows of n floats.
+#pragma once
+
+#include <cstdint>
+
+namespace omni::nn {
+
+// y = x / sqrt(mean(x^2) + eps) * w, per row of n (y may alias x).
+void rms_norm(const float* x, const float* w, float* y, int64_t n_rows, int64_t n, float eps);
+
+// How RoPE pairs the dimensions of a head: kNormal rotates (2j, 2j+1) (GGUF `llama`, whose q/k
+// weights are stored permuted for it); kNeox rotates (j, j + n_rot/2) (`qwen2`, `qwen3`).
+enum class RopeStyle { kNormal, kNeox };
+
+struct RopeParams {
+  RopeStyle style = RopeStyle::kNormal;
+  int n_rot = 0;              // dimensions rotated at the start of each head
+  float freq_base = 10000.0f;
+  const float* freq_factors = nullptr;  // [n_rot/2], each frequency divided by its factor (Llama 3)
+};
+
+// Rotates every head of one token's vector `x` ([n_heads, head_dim]) for position `pos`.
+void rope(float* x, int n_heads, int head_dim, int64_t pos, const RopeParams& p);
+
+// y[i] = silu(gate[i]) * up[i], silu(z) = z / (1 + e^-z).
+void silu_mul(const float* gate, const float* up, float* y, int64_t n);
+
+// In-place softmax over n values.
+void softmax(float* x, int64_t n);
+
+}  // namespace omni::nn
