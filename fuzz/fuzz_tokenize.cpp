@@ -20,7 +20,8 @@ std::vector<std::unique_ptr<omni::Tokenizer>> make_tokenizers() {
   bpe.normalize_nfc = true;
   int extra = 0;
   for (int b = 0; b < 256; ++b) {
-    const bool printable = (b >= '!' && b <= '~') || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+    const bool printable =
+        (b >= '!' && b <= '~') || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
     std::string s;
     omni::unicode::append_utf8(printable ? uint32_t(b) : uint32_t(256 + extra++), &s);
     bpe.tokens.push_back(s);
@@ -44,7 +45,10 @@ std::vector<std::unique_ptr<omni::Tokenizer>> make_tokenizers() {
     spm.types.push_back(omni::TokenType::kByte);
     spm.scores.push_back(0);
   }
-  for (const char* t : {"\xe2\x96\x81", "a", "b", "ab", "\xe2\x96\x81" "ab", "\xed\x95\x9c"}) {
+  for (const char* t : {"\xe2\x96\x81", "a", "b", "ab",
+                        "\xe2\x96\x81"
+                        "ab",
+                        "\xed\x95\x9c"}) {
     spm.tokens.push_back(t);
     spm.types.push_back(omni::TokenType::kNormal);
     spm.scores.push_back(-float(spm.tokens.size()));
@@ -53,7 +57,15 @@ std::vector<std::unique_ptr<omni::Tokenizer>> make_tokenizers() {
   // WordPiece.
   omni::VocabSpec wpm;
   wpm.model = "bert";
-  for (const char* t : {"[UNK]", "\xe2\x96\x81" "a", "b", "\xe2\x96\x81" "!", "\xe2\x96\x81" "\xe4\xb8\x80"}) wpm.tokens.push_back(t);
+  for (const char* t : {"[UNK]",
+                        "\xe2\x96\x81"
+                        "a",
+                        "b",
+                        "\xe2\x96\x81"
+                        "!",
+                        "\xe2\x96\x81"
+                        "\xe4\xb8\x80"})
+    wpm.tokens.push_back(t);
   wpm.unk_id = 0;
   out.push_back(std::move(*omni::Tokenizer::create(wpm)));
   return out;

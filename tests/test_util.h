@@ -1,6 +1,7 @@
 // Helpers shared by the unit tests.
 #pragma once
 
+#include <unistd.h>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -14,6 +15,10 @@ namespace omni::test {
 
 inline std::string tmp_path(const std::string& name) {
   return std::string(OMNI_TEST_TMP) + "/" + name;
+}
+// A path no other test process uses (ctest runs tests in parallel processes).
+inline std::string process_tmp_path(const std::string& name) {
+  return tmp_path(std::to_string(getpid()) + "-" + name);
 }
 inline std::string shared_data(const std::string& rel) {
   return std::string(OMNI_SHARED_DATA) + "/" + rel;

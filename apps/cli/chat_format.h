@@ -9,7 +9,8 @@
 
 namespace omni::cli {
 
-inline StatusOr<std::string> render_chat_prompt(const TextModel& model, const std::vector<ChatMessage>& messages) {
+inline StatusOr<std::string> render_chat_prompt(const TextModel& model,
+                                                const std::vector<ChatMessage>& messages) {
   return render_chat(model, messages, true);
 }
 

@@ -22,18 +22,21 @@ int run_interactive_chat(const TextModel& model, TextSession& session, const Sam
       return 1;
     }
     const std::vector<int32_t> prompt = encode_prompt(*model.tokenizer(), *rendered, true);
-    auto result = generate(session, prompt, sampler, go, [](std::string_view text, const TokenChoice&) {
-      std::fwrite(text.data(), 1, text.size(), stdout);
-      std::fflush(stdout);
-      return true;
-    });
+    auto result =
+        generate(session, prompt, sampler, go, [](std::string_view text, const TokenChoice&) {
+          std::fwrite(text.data(), 1, text.size(), stdout);
+          std::fflush(stdout);
+          return true;
+        });
     if (!result.ok()) {
       std::fprintf(stderr, "\nomni: error: %s\n", result.status().to_string().c_str());
       return 1;
     }
     std::printf("\n");
-    std::fprintf(stderr, "[turn: %lld tokens reused from the session, %lld evaluated, %zu generated]\n",
-                 (long long)result->prompt.reused, (long long)result->prompt.evaluated, result->steps.size());
+    std::fprintf(stderr,
+                 "[turn: %lld tokens reused from the session, %lld evaluated, %zu generated]\n",
+                 (long long)result->prompt.reused, (long long)result->prompt.evaluated,
+                 result->steps.size());
     messages.push_back({"assistant", result->text});
   }
   return 0;

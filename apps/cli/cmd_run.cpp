@@ -6,22 +6,25 @@
 
 #include "args.h"
 #include "base/mapped_file.h"
+#include "chat_format.h"
 #include "commands.h"
 #include "engine/generate.h"
-#include "chat_format.h"
 
 namespace omni::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: omni run -m MODEL.gguf [-p PROMPT] [-n N] [-t THREADS] [--temp T] [--seed S] [--chat] [--json]\n"
+    "usage: omni run -m MODEL.gguf [-p PROMPT] [-n N] [-t THREADS] [--temp T] [--seed S] [--chat] "
+    "[--json]\n"
     "  -p PROMPT        text to continue (with --chat: the user's message); without -p and with\n"
     "                   --chat, an interactive chat that keeps the session between turns\n"
     "  -n N             most tokens to generate (default 128; 0 evaluates the prompt only)\n"
     "  --temp T         temperature (default 0.8; 0 = greedy)   --seed S   random seed\n"
-    "  --top-k K --top-p P --min-p P --repeat-penalty R --presence-penalty X --frequency-penalty X\n"
+    "  --top-k K --top-p P --min-p P --repeat-penalty R --presence-penalty X --frequency-penalty "
+    "X\n"
     "  --stop TEXT      stop before TEXT (may repeat)   --ctx N   context size (default 4096)\n"
-    "  --json           print {\"prompt_ids\", \"ids\", \"steps\": [{\"id\", \"logprob\", \"top\"}]} instead of text\n"
+    "  --json           print {\"prompt_ids\", \"ids\", \"steps\": [{\"id\", \"logprob\", "
+    "\"top\"}]} instead of text\n"
     "  --prompt-ids \"ID ID ...\"   start from token ids instead of text\n"
     "  --logits-out FILE          write the prompt's logits, float32 [n_prompt, n_vocab]\n";
 
@@ -46,12 +49,24 @@ std::string json_float(float v) {
 
 int run_run_command(int argc, char** argv) {
   const std::vector<OptionSpec> specs = {
-      {{"-m", "--model"}, true, ""},        {{"-p", "--prompt"}, true, ""},     {{"-n", "--n-predict"}, true, ""},
-      {{"-t", "--threads"}, true, ""},      {{"--temp"}, true, ""},             {{"--seed"}, true, ""},
-      {{"--top-k"}, true, ""},              {{"--top-p"}, true, ""},            {{"--min-p"}, true, ""},
-      {{"--repeat-penalty"}, true, ""},     {{"--presence-penalty"}, true, ""}, {{"--frequency-penalty"}, true, ""},
-      {{"--stop"}, true, ""},               {{"--ctx"}, true, ""},              {{"--chat"}, false, ""},
-      {{"--json"}, false, ""},              {{"--prompt-ids"}, true, ""},       {{"--logits-out"}, true, ""},
+      {{"-m", "--model"}, true, ""},
+      {{"-p", "--prompt"}, true, ""},
+      {{"-n", "--n-predict"}, true, ""},
+      {{"-t", "--threads"}, true, ""},
+      {{"--temp"}, true, ""},
+      {{"--seed"}, true, ""},
+      {{"--top-k"}, true, ""},
+      {{"--top-p"}, true, ""},
+      {{"--min-p"}, true, ""},
+      {{"--repeat-penalty"}, true, ""},
+      {{"--presence-penalty"}, true, ""},
+      {{"--frequency-penalty"}, true, ""},
+      {{"--stop"}, true, ""},
+      {{"--ctx"}, true, ""},
+      {{"--chat"}, false, ""},
+      {{"--json"}, false, ""},
+      {{"--prompt-ids"}, true, ""},
+      {{"--logits-out"}, true, ""},
       {{"-h", "--help"}, false, ""},
   };
   auto args = Args::parse(argc, argv, 2, specs);
@@ -71,11 +86,13 @@ int run_run_command(int argc, char** argv) {
   auto rep = args->get_float("--repeat-penalty", 1.0);
   auto pres = args->get_float("--presence-penalty", 0.0);
   auto freq = args->get_float("--frequency-penalty", 0.0);
-  for (const Status* s : {&n_predict.status(), &threads.status(), &ctx.status(), &seed.status(), &temp.status(),
-                          &top_k.status(), &top_p.status(), &min_p.status(), &rep.status(), &pres.status(), &freq.status()}) {
+  for (const Status* s : {&n_predict.status(), &threads.status(), &ctx.status(), &seed.status(),
+                          &temp.status(), &top_k.status(), &top_p.status(), &min_p.status(),
+                          &rep.status(), &pres.status(), &freq.status()}) {
     if (!s->ok()) return fail(*s);
   }
-  if (*threads < 1 || *threads > 1024) return fail(InvalidArgument("-t must be between 1 and 1024"));
+  if (*threads < 1 || *threads > 1024)
+    return fail(InvalidArgument("-t must be between 1 and 1024"));
 
   auto model = TextModel::load(args->get("-m"));
   if (!model.ok()) return fail(model.status());
@@ -116,19 +133,24 @@ int run_run_command(int argc, char** argv) {
       try {
         v = std::stoi(s.substr(pos), &used);
       } catch (...) {
-        return fail(InvalidArgument("--prompt-ids: '%s' is not a list of integers", args->get("--prompt-ids").c_str()));
+        return fail(InvalidArgument("--prompt-ids: '%s' is not a list of integers",
+                                    args->get("--prompt-ids").c_str()));
       }
       prompt.push_back(v);
       pos += used;
     }
   } else if (args->has("--chat")) {
-    if (!tok) return fail(InvalidArgument("%s has no tokenizer; --chat needs one", args->get("-m").c_str()));
+    if (!tok)
+      return fail(
+          InvalidArgument("%s has no tokenizer; --chat needs one", args->get("-m").c_str()));
     if (!args->has("-p")) return run_interactive_chat(**model, session, sp, go);
     auto rendered = render_chat_prompt(**model, {{"user", args->get("-p")}});
     if (!rendered.ok()) return fail(rendered.status());
     prompt = encode_prompt(*tok, *rendered, /*templated=*/true);
   } else {
-    if (!tok) return fail(InvalidArgument("%s has no tokenizer; give --prompt-ids", args->get("-m").c_str()));
+    if (!tok)
+      return fail(
+          InvalidArgument("%s has no tokenizer; give --prompt-ids", args->get("-m").c_str()));
     prompt = encode_prompt(*tok, args->get("-p"), /*templated=*/false);
   }
   if (prompt.empty()) return fail(InvalidArgument("the prompt is empty"));
@@ -137,17 +159,19 @@ int run_run_command(int argc, char** argv) {
     std::vector<float> logits;
     auto st = session.set_tokens(prompt, &logits);
     if (!st.ok()) return fail(st.status());
-    Status w = write_file_atomic(args->get("--logits-out"), logits.data(), logits.size() * sizeof(float));
+    Status w =
+        write_file_atomic(args->get("--logits-out"), logits.data(), logits.size() * sizeof(float));
     if (!w.ok()) return fail(w);
   }
   Sampler sampler(sp);
-  auto result = generate(session, prompt, sampler, go, [&](std::string_view text, const TokenChoice&) {
-    if (!json) {
-      std::fwrite(text.data(), 1, text.size(), stdout);
-      std::fflush(stdout);
-    }
-    return true;
-  });
+  auto result =
+      generate(session, prompt, sampler, go, [&](std::string_view text, const TokenChoice&) {
+        if (!json) {
+          std::fwrite(text.data(), 1, text.size(), stdout);
+          std::fflush(stdout);
+        }
+        return true;
+      });
   if (!result.ok()) return fail(result.status());
   if (json) {
     std::vector<int32_t> ids;
@@ -155,11 +179,14 @@ int run_run_command(int argc, char** argv) {
     for (const TokenChoice& c : result->steps) {
       ids.push_back(c.id);
       std::string top;
-      for (const auto& [id, lp] : c.top) top += std::string(top.empty() ? "" : ",") + "[" + std::to_string(id) + "," + json_float(lp) + "]";
-      steps += std::string(steps.empty() ? "" : ",") + "{\"id\":" + std::to_string(c.id) + ",\"logprob\":" + json_float(c.logprob) +
-               ",\"top\":[" + top + "]}";
+      for (const auto& [id, lp] : c.top)
+        top += std::string(top.empty() ? "" : ",") + "[" + std::to_string(id) + "," +
+               json_float(lp) + "]";
+      steps += std::string(steps.empty() ? "" : ",") + "{\"id\":" + std::to_string(c.id) +
+               ",\"logprob\":" + json_float(c.logprob) + ",\"top\":[" + top + "]}";
     }
-    std::printf("{\"prompt_ids\":%s,\"ids\":%s,\"steps\":[%s]}\n", json_ids(prompt).c_str(), json_ids(ids).c_str(), steps.c_str());
+    std::printf("{\"prompt_ids\":%s,\"ids\":%s,\"steps\":[%s]}\n", json_ids(prompt).c_str(),
+                json_ids(ids).c_str(), steps.c_str());
   } else {
     std::printf("\n");
   }

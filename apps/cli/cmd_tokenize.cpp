@@ -15,7 +15,8 @@ namespace omni::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: omni tokenize (--vocab FILE.gguf | --encoding NAME) [--json] [--special] [--decode] [TEXT | -]\n"
+    "usage: omni tokenize (--vocab FILE.gguf | --encoding NAME) [--json] [--special] [--decode] "
+    "[TEXT | -]\n"
     "  Prints the token ids of TEXT (or of standard input with '-', taken verbatim).\n"
     "  --json      one JSON array on one line (default: ids separated by spaces)\n"
     "  --special   special-token texts in the input become special tokens\n"
@@ -39,7 +40,8 @@ StatusOr<std::vector<int32_t>> parse_ids(const std::string& text, int32_t n_voca
     char* end = nullptr;
     const long v = std::strtol(word.c_str(), &end, 10);
     if (*end || v < 0 || v >= n_vocab) {
-      return InvalidArgument("'%s' is not a token id of this vocabulary (0..%d)", word.c_str(), n_vocab - 1);
+      return InvalidArgument("'%s' is not a token id of this vocabulary (0..%d)", word.c_str(),
+                             n_vocab - 1);
     }
     ids.push_back(int32_t(v));
   }
@@ -51,7 +53,9 @@ StatusOr<std::vector<int32_t>> parse_ids(const std::string& text, int32_t n_voca
 int run_tokenize_command(int argc, char** argv) {
   const std::vector<OptionSpec> specs = {
       {{"--vocab", "-m"}, true, "FILE   a GGUF file with a tokenizer"},
-      {{"--encoding"}, true, "NAME   o200k_base, cl100k_base, o200k_harmony, qwen2_base, or a .tiktoken path"},
+      {{"--encoding"},
+       true,
+       "NAME   o200k_base, cl100k_base, o200k_harmony, qwen2_base, or a .tiktoken path"},
       {{"--json"}, false, ""},
       {{"--special"}, false, ""},
       {{"--decode"}, false, ""},

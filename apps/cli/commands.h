@@ -3,8 +3,8 @@
 
 namespace omni::cli {
 
-int run_model_command(int argc, char** argv);  // omni model synth|info|dequant|zoo
-int print_model_info(const char* path);        // omni model info FILE
+int run_model_command(int argc, char** argv);     // omni model synth|info|dequant|zoo
+int print_model_info(const char* path);           // omni model info FILE
 int run_tokenize_command(int argc, char** argv);  // omni tokenize
 int run_run_command(int argc, char** argv);       // omni run
 

@@ -5,7 +5,8 @@ namespace omni {
 StatusOr<std::string> render_chat(const TextModel& model, const std::vector<ChatMessage>& messages,
                                   bool add_generation_prompt) {
   std::string out;
-  for (const ChatMessage& m : messages) out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
+  for (const ChatMessage& m : messages)
+    out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
   if (add_generation_prompt) out += "<|im_start|>assistant\n";
   return out;
 }

@@ -22,6 +22,7 @@ StatusOr<std::string> render_chat(const TextModel& model, const std::vector<Chat
 
 // Token ids of a prompt. A rendered template already carries its special tokens as text (they are
 // parsed); BOS is added when the vocabulary asks for it and the text does not begin with it.
-std::vector<int32_t> encode_prompt(const Tokenizer& tokenizer, const std::string& text, bool templated);
+std::vector<int32_t> encode_prompt(const Tokenizer& tokenizer, const std::string& text,
+                                   bool templated);
 
 }  // namespace omni

@@ -8,15 +8,18 @@ namespace omni {
 
 bool is_end_of_generation(const Tokenizer& t, int32_t id) {
   if (id == t.spec().eos_id) return true;
-  if (id < 0 || id >= t.n_vocab() || t.spec().types[size_t(id)] != TokenType::kControl) return false;
-  static const char* const kEnds[] = {"<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
-                                      "<|end_of_text|>", "</s>", "<|return|>", "<|call|>", "<｜end▁of▁sentence｜>"};
+  if (id < 0 || id >= t.n_vocab() || t.spec().types[size_t(id)] != TokenType::kControl)
+    return false;
+  static const char* const kEnds[] = {
+      "<|im_end|>",      "<|eot_id|>", "<|end|>",    "<end_of_turn>", "<|endoftext|>",
+      "<|end_of_text|>", "</s>",       "<|return|>", "<|call|>",      "<｜end▁of▁sentence｜>"};
   const std::string_view text = t.token_bytes(id);
   return std::any_of(std::begin(kEnds), std::end(kEnds), [&](const char* e) { return text == e; });
 }
 
-StatusOr<GenerateResult> generate(TextSession& session, std::span<const int32_t> prompt, Sampler& sampler,
-                                  const GenerateOptions& o, const TokenCallback& on_text) {
+StatusOr<GenerateResult> generate(TextSession& session, std::span<const int32_t> prompt,
+                                  Sampler& sampler, const GenerateOptions& o,
+                                  const TokenCallback& on_text) {
   GenerateResult r;
   OMNI_ASSIGN_OR_RETURN(r.prompt, session.set_tokens(prompt));
   const Tokenizer* tok = session.model().tokenizer();
@@ -28,7 +31,8 @@ StatusOr<GenerateResult> generate(TextSession& session, std::span<const int32_t>
   bool cancelled = false;
   auto emit_up_to = [&](size_t end, const TokenChoice& step) {
     if (end > emitted) {
-      if (on_text && !on_text(std::string_view(text).substr(emitted, end - emitted), step)) cancelled = true;
+      if (on_text && !on_text(std::string_view(text).substr(emitted, end - emitted), step))
+        cancelled = true;
       emitted = end;
     }
   };

@@ -16,8 +16,8 @@
 namespace omni {
 
 struct GenerateOptions {
-  int max_tokens = 256;            // < 0: until the context is full
-  std::vector<std::string> stop;   // generation ends before the first occurrence (not emitted)
+  int max_tokens = 256;           // < 0: until the context is full
+  std::vector<std::string> stop;  // generation ends before the first occurrence (not emitted)
   bool stop_at_end_of_generation = true;
 };
 
@@ -31,8 +31,9 @@ struct GenerateResult {
 // Called with each piece of final text; return false to stop (the result then says "stop").
 using TokenCallback = std::function<bool(std::string_view text, const TokenChoice& step)>;
 
-StatusOr<GenerateResult> generate(TextSession& session, std::span<const int32_t> prompt, Sampler& sampler,
-                                  const GenerateOptions& options, const TokenCallback& on_text = nullptr);
+StatusOr<GenerateResult> generate(TextSession& session, std::span<const int32_t> prompt,
+                                  Sampler& sampler, const GenerateOptions& options,
+                                  const TokenCallback& on_text = nullptr);
 
 // Whether `id` ends a reply: the vocabulary's EOS or a control token that templates use to close
 // a turn (<|im_end|>, <|eot_id|>, <|end|>, <end_of_turn>, <|endoftext|>, ...).

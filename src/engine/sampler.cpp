@@ -25,7 +25,8 @@ TokenChoice Sampler::sample(std::span<const float> logits, std::span<const int32
   }
   if (p_.repeat_penalty != 1.0f && p_.repeat_last_n != 0) {
     const size_t from = p_.repeat_last_n < 0 || size_t(p_.repeat_last_n) >= history.size()
-                            ? 0 : history.size() - size_t(p_.repeat_last_n);
+                            ? 0
+                            : history.size() - size_t(p_.repeat_last_n);
     std::vector<int32_t> seen(history.begin() + long(from), history.end());
     std::sort(seen.begin(), seen.end());
     seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
@@ -39,7 +40,8 @@ TokenChoice Sampler::sample(std::span<const float> logits, std::span<const int32
     std::unordered_map<int32_t, int> counts;
     for (int32_t id : history) counts[id]++;
     for (const auto& [id, c] : counts) {
-      if (id >= 0 && id < n) work_[size_t(id)] -= float(c) * p_.frequency_penalty + p_.presence_penalty;
+      if (id >= 0 && id < n)
+        work_[size_t(id)] -= float(c) * p_.frequency_penalty + p_.presence_penalty;
     }
   }
   // Log-softmax of the adjusted logits, for the reported log-probabilities.
@@ -52,17 +54,21 @@ TokenChoice Sampler::sample(std::span<const float> logits, std::span<const int32
   TokenChoice choice;
   order_.resize(size_t(n));
   for (int32_t i = 0; i < n; ++i) order_[size_t(i)] = i;
-  auto by_logit = [&](int32_t a, int32_t b) { return work_[size_t(a)] > work_[size_t(b)] || (work_[size_t(a)] == work_[size_t(b)] && a < b); };
+  auto by_logit = [&](int32_t a, int32_t b) {
+    return work_[size_t(a)] > work_[size_t(b)] || (work_[size_t(a)] == work_[size_t(b)] && a < b);
+  };
   // Candidates sorted by logit: only as many as any step below needs.
   size_t keep = size_t(n);
   if (p_.temperature > 0 && p_.top_k > 0) keep = std::min(keep, size_t(p_.top_k));
-  const size_t need = std::max<size_t>({p_.temperature > 0 ? keep : 1, size_t(std::max(0, p_.n_top_logprobs)), 1});
+  const size_t need =
+      std::max<size_t>({p_.temperature > 0 ? keep : 1, size_t(std::max(0, p_.n_top_logprobs)), 1});
   if (need < size_t(n)) {
     std::partial_sort(order_.begin(), order_.begin() + long(need), order_.end(), by_logit);
   } else {
     std::sort(order_.begin(), order_.end(), by_logit);
   }
-  for (int i = 0; i < p_.n_top_logprobs && i < n; ++i) choice.top.emplace_back(order_[size_t(i)], logprob(order_[size_t(i)]));
+  for (int i = 0; i < p_.n_top_logprobs && i < n; ++i)
+    choice.top.emplace_back(order_[size_t(i)], logprob(order_[size_t(i)]));
 
   if (p_.temperature <= 0.0f) {
     choice.id = order_[0];
@@ -70,7 +76,8 @@ TokenChoice Sampler::sample(std::span<const float> logits, std::span<const int32
     // Probabilities at temperature 1 of the top-k candidates.
     std::vector<double> prob(keep);
     double total = 0.0;
-    for (size_t i = 0; i < keep; ++i) total += prob[i] = std::exp(double(work_[size_t(order_[i])]) - max);
+    for (size_t i = 0; i < keep; ++i)
+      total += prob[i] = std::exp(double(work_[size_t(order_[i])]) - max);
     size_t cut = keep;
     if (p_.top_p < 1.0f) {  // smallest prefix whose mass reaches top_p
       double acc = 0.0;

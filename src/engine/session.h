@@ -32,7 +32,8 @@ class TextSession {
   // Makes the cache hold exactly `tokens`: keeps the longest prefix it already holds and evaluates
   // the rest (at least the last token, so that logits() belong to it). With all_logits, the
   // logits of every evaluated position are appended there ([evaluated, n_vocab]).
-  StatusOr<EvalStats> set_tokens(std::span<const int32_t> tokens, std::vector<float>* all_logits = nullptr);
+  StatusOr<EvalStats> set_tokens(std::span<const int32_t> tokens,
+                                 std::vector<float>* all_logits = nullptr);
   // Appends tokens (the usual step while generating).
   StatusOr<EvalStats> append(std::span<const int32_t> tokens);
 

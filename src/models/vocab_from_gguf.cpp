@@ -3,9 +3,12 @@
 namespace omni {
 namespace {
 
-Status string_array(const GgufFile& f, const char* key, bool required, std::vector<std::string>* out) {
+Status string_array(const GgufFile& f, const char* key, bool required,
+                    std::vector<std::string>* out) {
   const GgufValue* v = f.find(key);
-  if (!v) return required ? NotFound("%s: no %s; the file carries no tokenizer", f.label().c_str(), key) : Status::Ok();
+  if (!v)
+    return required ? NotFound("%s: no %s; the file carries no tokenizer", f.label().c_str(), key)
+                    : Status::Ok();
   if (v->type != GgufType::kArray || v->elem_type != GgufType::kString) {
     return Corrupt("%s: %s must be an array of strings", f.label().c_str(), key);
   }
@@ -29,17 +32,22 @@ bool bool_or(const GgufFile& f, const char* key, bool fallback) {
 StatusOr<VocabSpec> vocab_spec_from_gguf(const GgufFile& f) {
   VocabSpec s;
   OMNI_ASSIGN_OR_RETURN(s.model, f.get_string("tokenizer.ggml.model"));
-  if (const GgufValue* pre = f.find("tokenizer.ggml.pre"); pre && pre->type == GgufType::kString) s.pre = pre->str;
+  if (const GgufValue* pre = f.find("tokenizer.ggml.pre"); pre && pre->type == GgufType::kString)
+    s.pre = pre->str;
   OMNI_RETURN_IF_ERROR(string_array(f, "tokenizer.ggml.tokens", true, &s.tokens));
   OMNI_RETURN_IF_ERROR(string_array(f, "tokenizer.ggml.merges", false, &s.merges));
   if (const GgufValue* types = f.find("tokenizer.ggml.token_type")) {
-    if (types->type != GgufType::kArray || (!types->array.empty() && !types->array[0].is_integer())) {
-      return Corrupt("%s: tokenizer.ggml.token_type must be an array of integers", f.label().c_str());
+    if (types->type != GgufType::kArray ||
+        (!types->array.empty() && !types->array[0].is_integer())) {
+      return Corrupt("%s: tokenizer.ggml.token_type must be an array of integers",
+                     f.label().c_str());
     }
-    for (const GgufValue& t : types->array) s.types.push_back(TokenType(t.i >= 0 && t.i <= 6 ? t.i : 0));
+    for (const GgufValue& t : types->array)
+      s.types.push_back(TokenType(t.i >= 0 && t.i <= 6 ? t.i : 0));
   }
   if (const GgufValue* scores = f.find("tokenizer.ggml.scores")) {
-    if (scores->type != GgufType::kArray || (!scores->array.empty() && !scores->array[0].is_float())) {
+    if (scores->type != GgufType::kArray ||
+        (!scores->array.empty() && !scores->array[0].is_float())) {
       return Corrupt("%s: tokenizer.ggml.scores must be an array of floats", f.label().c_str());
     }
     for (const GgufValue& t : scores->array) s.scores.push_back(float(t.f));

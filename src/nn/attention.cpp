@@ -7,8 +7,9 @@
 
 namespace omni::nn {
 
-void attention(const float* q, const float* k_cache, const float* v_cache, float* out, int64_t n_tokens, int64_t pos0,
-               const AttentionShape& s, float* scores, ThreadPool& pool) {
+void attention(const float* q, const float* k_cache, const float* v_cache, float* out,
+               int64_t n_tokens, int64_t pos0, const AttentionShape& s, float* scores,
+               ThreadPool& pool) {
   const int64_t q_dim = int64_t(s.n_head) * s.head_dim, kv_dim = int64_t(s.n_head_kv) * s.head_dim;
   const int group = s.n_head / s.n_head_kv;
   const float scale = 1.0f / std::sqrt(float(s.head_dim));

@@ -18,7 +18,8 @@ struct AttentionShape {
 // q: [n_tokens, n_head * head_dim]; k_cache, v_cache: [n_ctx, n_head_kv * head_dim] holding
 // positions 0 .. pos0 + n_tokens - 1; out: [n_tokens, n_head * head_dim];
 // scores: scratch of n_threads * (pos0 + n_tokens) floats.
-void attention(const float* q, const float* k_cache, const float* v_cache, float* out, int64_t n_tokens, int64_t pos0,
-               const AttentionShape& s, float* scores, ThreadPool& pool);
+void attention(const float* q, const float* k_cache, const float* v_cache, float* out,
+               int64_t n_tokens, int64_t pos0, const AttentionShape& s, float* scores,
+               ThreadPool& pool);
 
 }  // namespace omni::nn

@@ -16,7 +16,8 @@ void matmul(const KernelTable& k, const TensorView& w, const float* x, int64_t n
   size_t act_stride = size_t(n_in) * sizeof(float);
   if (at != DType::F32) {
     act_stride = row_bytes(at, n_in);
-    if (scratch.encoded.size() < act_stride * size_t(n_tokens)) scratch.encoded.resize(act_stride * size_t(n_tokens));
+    if (scratch.encoded.size() < act_stride * size_t(n_tokens))
+      scratch.encoded.resize(act_stride * size_t(n_tokens));
     for (int64_t t = 0; t < n_tokens; ++t) {
       (void)quantize_row(at, x + t * n_in, scratch.encoded.data() + size_t(t) * act_stride, n_in);
     }
@@ -29,7 +30,8 @@ void matmul(const KernelTable& k, const TensorView& w, const float* x, int64_t n
   pool.parallel_for(size_t(n_out), [&](size_t begin, size_t end, int) {
     for (size_t r = begin; r < end; ++r) {
       const uint8_t* row = wdata + r * wstride;
-      for (int64_t t = 0; t < n_tokens; ++t) y[t * n_out + int64_t(r)] = dot(n_in, row, act + size_t(t) * act_stride);
+      for (int64_t t = 0; t < n_tokens; ++t)
+        y[t * n_out + int64_t(r)] = dot(n_in, row, act + size_t(t) * act_stride);
     }
   });
 }

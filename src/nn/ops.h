@@ -15,7 +15,7 @@ enum class RopeStyle { kNormal, kNeox };
 
 struct RopeParams {
   RopeStyle style = RopeStyle::kNormal;
-  int n_rot = 0;              // dimensions rotated at the start of each head
+  int n_rot = 0;  // dimensions rotated at the start of each head
   float freq_base = 10000.0f;
   const float* freq_factors = nullptr;  // [n_rot/2], each frequency divided by its factor (Llama 3)
 };

@@ -19,7 +19,8 @@ std::vector<uint32_t> byte_to_codepoint() {
   std::vector<uint32_t> map(256);
   uint32_t extra = 0;
   for (uint32_t b = 0; b < 256; ++b) {
-    const bool printable = (b >= '!' && b <= '~') || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+    const bool printable =
+        (b >= '!' && b <= '~') || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
     map[b] = printable ? b : 256 + extra++;
   }
   return map;
@@ -63,7 +64,8 @@ class BpeTokenizer final : public Tokenizer {
     ids_.reserve(n);
     for (size_t i = 0; i < n; ++i) {
       const TokenType type = spec_.types[i];
-      if (type == TokenType::kNormal || type == TokenType::kByte || type == TokenType::kUnused || tiktoken) {
+      if (type == TokenType::kNormal || type == TokenType::kByte || type == TokenType::kUnused ||
+          tiktoken) {
         ids_.insert(bytes_[i], int32_t(i));
       }
     }
@@ -86,7 +88,8 @@ class BpeTokenizer final : public Tokenizer {
         const std::string& m = spec_.merges[rank];
         const size_t space = m.find(' ', 1);
         if (space == std::string::npos) {
-          return Corrupt("merge %zu ('%s') is not two tokens separated by a space", rank, m.c_str());
+          return Corrupt("merge %zu ('%s') is not two tokens separated by a space", rank,
+                         m.c_str());
         }
         const int32_t l = text_ids.find(std::string_view(m).substr(0, space));
         const int32_t r = text_ids.find(std::string_view(m).substr(space + 1));
@@ -95,7 +98,8 @@ class BpeTokenizer final : public Tokenizer {
         pairs_.insert(l, r, {int32_t(rank), merged});
       }
     }
-    auto pre = PreTokenizer::named(spec_.pre.empty() ? (tiktoken ? "cl100k_base" : "default") : spec_.pre);
+    auto pre =
+        PreTokenizer::named(spec_.pre.empty() ? (tiktoken ? "cl100k_base" : "default") : spec_.pre);
     if (!pre.ok()) return pre.status();
     pre_ = std::make_unique<PreTokenizer>(std::move(*pre));
     whole_piece_first_ = tiktoken || spec_.ignore_merges;
@@ -126,7 +130,8 @@ class BpeTokenizer final : public Tokenizer {
   }
 
   // parts <- the piece's bytes as tokens, merged to completion.
-  void merge_piece(std::string_view piece, std::vector<int32_t>* parts, std::vector<int32_t>* ranks) const {
+  void merge_piece(std::string_view piece, std::vector<int32_t>* parts,
+                   std::vector<int32_t>* ranks) const {
     parts->clear();
     for (unsigned char c : piece) parts->push_back(byte_ids_[c]);
     if (std::find(parts->begin(), parts->end(), -1) != parts->end()) {
@@ -151,8 +156,10 @@ class BpeTokenizer final : public Tokenizer {
       parts->erase(parts->begin() + long(best) + 1);
       ranks->erase(ranks->begin() + long(best) + 1);
       merged.erase(merged.begin() + long(best) + 1);
-      if (best + 1 < parts->size()) rank_at(best);
-      else (*ranks)[best] = -1;
+      if (best + 1 < parts->size())
+        rank_at(best);
+      else
+        (*ranks)[best] = -1;
       if (best > 0) rank_at(best - 1);
     }
   }
@@ -166,6 +173,8 @@ class BpeTokenizer final : public Tokenizer {
 
 }  // namespace
 
-std::unique_ptr<Tokenizer> make_bpe(VocabSpec spec) { return std::make_unique<BpeTokenizer>(std::move(spec)); }
+std::unique_ptr<Tokenizer> make_bpe(VocabSpec spec) {
+  return std::make_unique<BpeTokenizer>(std::move(spec));
+}
 
 }  // namespace omni::tokenizer_impl

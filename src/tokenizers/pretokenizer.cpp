@@ -13,7 +13,8 @@ struct Named {
 };
 
 const char* const kLlama3 =
-    "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
+    "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
+    "{1,3}| "
     "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 const std::vector<Named>& named_patterns() {
@@ -21,11 +22,13 @@ const std::vector<Named>& named_patterns() {
       {"o200k_base|o200k_harmony",
        {"[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+"
         "(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+"
-        "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+"
+        "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| "
+        "?[^\\s\\p{L}\\p{N}]+"
         "[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}},
       {"cl100k_base|llama-bpe|llama3|dbrx|smaug-bpe", {kLlama3}},
       {"qwen2|qwen2_base",
-       {"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
+       {"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|"
+        "\\p{N}| "
         "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}},
       {"gpt-2|gpt2|mpt|olmo|jais|starcoder|refact|command-r|smollm|codeshell|exaone",
        {"'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)"}},
@@ -49,13 +52,16 @@ const std::vector<Named>& named_patterns() {
         "-\\x{104D3}\\x{104D8}-\\x{104FB}\\x{10C80}-\\x{10CB2}\\x{10CC0}-\\x{10CF2}\\x{118A0}"
         "-\\x{118DF}\\x{1E900}-\\x{1E943}]+",
         "\\s?[!-/:-~！-／：-～‘-‟　-。]+", "\\s+$", "[一-龥ࠀ-一가-퟿]+", "\\p{N}+"}},
-      {"deepseek-coder", {"[\\r\\n]", "\\s?\\p{L}+", "\\s?\\p{P}+", "[一-龥ࠀ-一가-퟿]+", "\\p{N}"}},
+      {"deepseek-coder",
+       {"[\\r\\n]", "\\s?\\p{L}+", "\\s?\\p{P}+", "[一-龥ࠀ-一가-퟿]+", "\\p{N}"}},
       {"falcon",
-       {"[\\p{P}\\$\\+<=>\\^~\\|`]+", "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)",
+       {"[\\p{P}\\$\\+<=>\\^~\\|`]+",
+        "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)",
         "[0-9][0-9][0-9]"}},
       {"default",
-       {"[\\p{P}\\$\\+<=>\\^~\\|]+", "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)",
-        "\\p{N}+", "[0-9][0-9][0-9]"}},
+       {"[\\p{P}\\$\\+<=>\\^~\\|]+",
+        "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)", "\\p{N}+",
+        "[0-9][0-9][0-9]"}},
   };
   return kNamed;
 }
@@ -91,13 +97,14 @@ StatusOr<PreTokenizer> PreTokenizer::from_patterns(const std::vector<std::string
   for (const std::string& pattern : patterns) {
     int err = 0;
     PCRE2_SIZE offset = 0;
-    pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                                     PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &err, &offset, nullptr);
+    pcre2_code* code =
+        pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                      PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &err, &offset, nullptr);
     if (!code) {
       PCRE2_UCHAR msg[256];
       pcre2_get_error_message(err, msg, sizeof(msg));
-      return InvalidArgument("pre-tokenizer pattern does not compile at offset %zu: %s", size_t(offset),
-                             reinterpret_cast<const char*>(msg));
+      return InvalidArgument("pre-tokenizer pattern does not compile at offset %zu: %s",
+                             size_t(offset), reinterpret_cast<const char*>(msg));
     }
     pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // optional: falls back to the interpreter
     p.impl_->patterns.push_back(code);
@@ -107,9 +114,11 @@ StatusOr<PreTokenizer> PreTokenizer::from_patterns(const std::vector<std::string
 
 StatusOr<PreTokenizer> PreTokenizer::named(std::string_view name) {
   for (const Named& n : named_patterns()) {
-    if (has_alias(n.names, name)) return from_patterns(std::vector<std::string>(n.patterns.begin(), n.patterns.end()));
+    if (has_alias(n.names, name))
+      return from_patterns(std::vector<std::string>(n.patterns.begin(), n.patterns.end()));
   }
-  return Unsupported("pre-tokenizer '%.*s' is not known; known: %s", int(name.size()), name.data(), known_names().c_str());
+  return Unsupported("pre-tokenizer '%.*s' is not known; known: %s", int(name.size()), name.data(),
+                     known_names().c_str());
 }
 
 std::string PreTokenizer::known_names() {
@@ -135,7 +144,8 @@ void PreTokenizer::split(std::string_view text, std::vector<std::string_view>* p
       const auto* subject = reinterpret_cast<PCRE2_SPTR>(piece.data());
       size_t start = 0, gap = 0;
       while (start < piece.size()) {
-        const int rc = pcre2_match(code, subject, piece.size(), start, PCRE2_NO_UTF_CHECK, match, nullptr);
+        const int rc =
+            pcre2_match(code, subject, piece.size(), start, PCRE2_NO_UTF_CHECK, match, nullptr);
         if (rc < 0) break;
         const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(match);
         if (ov[1] == ov[0]) {  // empty match: step over one character

@@ -44,7 +44,8 @@ class SentencePieceTokenizer final : public Tokenizer {
         }
       }
       bytes_[i] = text;
-      if (type == TokenType::kNormal || type == TokenType::kUserDefined || type == TokenType::kUnused) {
+      if (type == TokenType::kNormal || type == TokenType::kUserDefined ||
+          type == TokenType::kUnused) {
         ids_.insert(t, int32_t(i));
       }
     }
@@ -59,8 +60,10 @@ class SentencePieceTokenizer final : public Tokenizer {
     // The space prefix goes at the start of the input and after each special token.
     if (spec_.add_space_prefix && (out->empty() || is_special(out->back()))) s += kSpace;
     for (char c : text) {
-      if (c == ' ') s += kSpace;
-      else s += c;
+      if (c == ' ')
+        s += kSpace;
+      else
+        s += c;
     }
     // Symbols: one per UTF-8 character, as a doubly linked list over byte ranges.
     struct Symbol {
@@ -87,7 +90,8 @@ class SentencePieceTokenizer final : public Tokenizer {
     std::priority_queue<Bigram, std::vector<Bigram>, decltype(worse)> queue(worse);
     auto try_add = [&](int l, int r) {
       if (l < 0 || r < 0) return;
-      const int32_t id = ids_.find(std::string_view(s).substr(sym[size_t(l)].start, sym[size_t(l)].len + sym[size_t(r)].len));
+      const int32_t id = ids_.find(std::string_view(s).substr(
+          sym[size_t(l)].start, sym[size_t(l)].len + sym[size_t(r)].len));
       if (id >= 0) queue.push({l, r, score(id), sym[size_t(l)].len + sym[size_t(r)].len});
     };
     for (size_t i = 1; i < sym.size(); ++i) try_add(int(i) - 1, int(i));
@@ -105,15 +109,18 @@ class SentencePieceTokenizer final : public Tokenizer {
       try_add(b.left, l.next);
     }
     for (int i = 0; i >= 0 && size_t(i) < sym.size(); i = sym[size_t(i)].next) {
-      const std::string_view piece = std::string_view(s).substr(sym[size_t(i)].start, sym[size_t(i)].len);
+      const std::string_view piece =
+          std::string_view(s).substr(sym[size_t(i)].start, sym[size_t(i)].len);
       const int32_t id = ids_.find(piece);
       if (id >= 0) {
         out->push_back(id);
         continue;
       }
       for (unsigned char c : piece) {  // byte fallback
-        if (byte_ids_[c] >= 0) out->push_back(byte_ids_[c]);
-        else if (spec_.unk_id >= 0) out->push_back(spec_.unk_id);
+        if (byte_ids_[c] >= 0)
+          out->push_back(byte_ids_[c]);
+        else if (spec_.unk_id >= 0)
+          out->push_back(spec_.unk_id);
       }
     }
   }

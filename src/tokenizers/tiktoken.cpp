@@ -45,7 +45,8 @@ std::vector<std::string> search_dirs() {
 #endif
   char exe[4096];
   const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  if (n > 0) roots.push_back(dir_of(dir_of(dir_of(std::string(exe, size_t(n))))) + "/../shared/data");
+  if (n > 0)
+    roots.push_back(dir_of(dir_of(dir_of(std::string(exe, size_t(n))))) + "/../shared/data");
   for (const auto& r : roots) {
     dirs.push_back(r + "/o200k");
     dirs.push_back(r + "/tokenizers");
@@ -86,14 +87,17 @@ bool base64_decode(std::string_view in, std::string* out) {
 // Special tokens: {"special_tokens": {...}} (a .meta.json) or the harmony description
 // ({"named_special_tokens": {...}, "n_vocab": N}, with every other id above the base ranks a
 // reserved token "<|reserved_ID|>").
-Status read_specials(const std::string& path, size_t n_ranks, std::vector<std::pair<std::string, int32_t>>* out) {
+Status read_specials(const std::string& path, size_t n_ranks,
+                     std::vector<std::pair<std::string, int32_t>>* out) {
   OMNI_ASSIGN_OR_RETURN(std::string text, read_file_to_string(path));
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Corrupt("%s: not a JSON object", path.c_str());
   const char* key = j.contains("special_tokens") ? "special_tokens" : "named_special_tokens";
-  if (!j.contains(key) || !j[key].is_object()) return Corrupt("%s: no \"%s\" object", path.c_str(), key);
+  if (!j.contains(key) || !j[key].is_object())
+    return Corrupt("%s: no \"%s\" object", path.c_str(), key);
   for (auto it = j[key].begin(); it != j[key].end(); ++it) {
-    if (!it.value().is_number_integer()) return Corrupt("%s: special token id must be an integer", path.c_str());
+    if (!it.value().is_number_integer())
+      return Corrupt("%s: special token id must be an integer", path.c_str());
     out->emplace_back(it.key(), it.value().get<int32_t>());
   }
   if (j.contains("n_vocab") && j["n_vocab"].is_number_integer()) {
@@ -123,16 +127,19 @@ Status parse_tiktoken_ranks(std::string_view text, std::vector<std::string>* tok
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
     const size_t space = line.find(' ');
-    if (space == std::string_view::npos) return Corrupt("line %zu: expected \"BASE64 RANK\"", line_no);
+    if (space == std::string_view::npos)
+      return Corrupt("line %zu: expected \"BASE64 RANK\"", line_no);
     if (!base64_decode(line.substr(0, space), &bytes) || bytes.empty()) {
       return Corrupt("line %zu: invalid base64 token", line_no);
     }
     const std::string rank_text(line.substr(space + 1));
     char* rest = nullptr;
     const unsigned long long rank = std::strtoull(rank_text.c_str(), &rest, 10);
-    if (rank_text.empty() || *rest) return Corrupt("line %zu: invalid rank '%s'", line_no, rank_text.c_str());
+    if (rank_text.empty() || *rest)
+      return Corrupt("line %zu: invalid rank '%s'", line_no, rank_text.c_str());
     if (rank != tokens->size()) {
-      return Corrupt("line %zu: rank %llu out of order (expected %zu)", line_no, rank, tokens->size());
+      return Corrupt("line %zu: rank %llu out of order (expected %zu)", line_no, rank,
+                     tokens->size());
     }
     tokens->push_back(bytes);
   }
@@ -157,7 +164,9 @@ StatusOr<std::unique_ptr<Tokenizer>> load_tiktoken(const std::string& name_or_pa
   for (const Encoding& e : kEncodings) {
     if (name == e.name) enc = &e;
   }
-  if (!enc) return InvalidArgument("unknown encoding '%s'; known: %s", name.c_str(), tiktoken_encoding_names().c_str());
+  if (!enc)
+    return InvalidArgument("unknown encoding '%s'; known: %s", name.c_str(),
+                           tiktoken_encoding_names().c_str());
   std::string tried;
   if (path.empty()) {
     for (const auto& d : search_dirs()) {
@@ -169,9 +178,11 @@ StatusOr<std::unique_ptr<Tokenizer>> load_tiktoken(const std::string& name_or_pa
       }
     }
     if (path.empty()) {
-      return NotFound("rank file %s for encoding %s not found; looked in:%s\nset OMNI_TIKTOKEN_DIR to the folder "
-                      "that holds it, or pass its path",
-                      enc->rank_file, enc->name, tried.c_str());
+      return NotFound(
+          "rank file %s for encoding %s not found; looked in:%s\nset OMNI_TIKTOKEN_DIR to the "
+          "folder "
+          "that holds it, or pass its path",
+          enc->rank_file, enc->name, tried.c_str());
     }
   }
   OMNI_ASSIGN_OR_RETURN(std::string text, read_file_to_string(path));
@@ -183,11 +194,15 @@ StatusOr<std::unique_ptr<Tokenizer>> load_tiktoken(const std::string& name_or_pa
   if (!s.ok()) return s.with_context(path);
   const size_t n_ranks = spec.tokens.size();
   std::string special_path = dir_of(path) + "/";
-  special_path += *enc->special_file ? enc->special_file : std::string(enc->rank_file, std::strlen(enc->rank_file) - 9) + ".meta.json";
+  special_path += *enc->special_file
+                      ? enc->special_file
+                      : std::string(enc->rank_file, std::strlen(enc->rank_file) - 9) + ".meta.json";
   std::vector<std::pair<std::string, int32_t>> specials;
-  if (file_exists(special_path)) OMNI_RETURN_IF_ERROR(read_specials(special_path, n_ranks, &specials));
+  if (file_exists(special_path))
+    OMNI_RETURN_IF_ERROR(read_specials(special_path, n_ranks, &specials));
   for (const auto& [text_, id] : specials) {
-    if (id < int32_t(n_ranks)) return Corrupt("%s: special token id %d collides with a rank", special_path.c_str(), id);
+    if (id < int32_t(n_ranks))
+      return Corrupt("%s: special token id %d collides with a rank", special_path.c_str(), id);
     if (spec.tokens.size() <= size_t(id)) spec.tokens.resize(size_t(id) + 1);
     spec.tokens[size_t(id)] = text_;
   }

@@ -12,16 +12,20 @@ Tokenizer::~Tokenizer() = default;
 
 StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::create(VocabSpec spec) {
   if (spec.tokens.empty()) return InvalidArgument("vocabulary has no tokens");
-  if (spec.tokens.size() > (1u << 30)) return InvalidArgument("vocabulary has %zu tokens", spec.tokens.size());
+  if (spec.tokens.size() > (1u << 30))
+    return InvalidArgument("vocabulary has %zu tokens", spec.tokens.size());
   if (!spec.types.empty() && spec.types.size() != spec.tokens.size()) {
-    return Corrupt("vocabulary has %zu tokens but %zu token types", spec.tokens.size(), spec.types.size());
+    return Corrupt("vocabulary has %zu tokens but %zu token types", spec.tokens.size(),
+                   spec.types.size());
   }
   if (!spec.scores.empty() && spec.scores.size() != spec.tokens.size()) {
-    return Corrupt("vocabulary has %zu tokens but %zu scores", spec.tokens.size(), spec.scores.size());
+    return Corrupt("vocabulary has %zu tokens but %zu scores", spec.tokens.size(),
+                   spec.scores.size());
   }
   const int32_t n = int32_t(spec.tokens.size());
   for (int32_t* id : {&spec.bos_id, &spec.eos_id, &spec.unk_id, &spec.pad_id}) {
-    if (*id >= n) return Corrupt("special token id %d is outside the vocabulary of %d tokens", *id, n);
+    if (*id >= n)
+      return Corrupt("special token id %d is outside the vocabulary of %d tokens", *id, n);
   }
   if (spec.types.empty()) spec.types.assign(spec.tokens.size(), TokenType::kNormal);
   std::unique_ptr<Tokenizer> t;
@@ -32,7 +36,8 @@ StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::create(VocabSpec spec) {
   } else if (spec.model == "bert") {
     t = tokenizer_impl::make_wordpiece(std::move(spec));
   } else {
-    return Unsupported("tokenizer model '%s' (supported: gpt2, llama, bert, tiktoken)", spec.model.c_str());
+    return Unsupported("tokenizer model '%s' (supported: gpt2, llama, bert, tiktoken)",
+                       spec.model.c_str());
   }
   OMNI_RETURN_IF_ERROR(t->init());
   // Special tokens, matched longest text first.
@@ -46,7 +51,8 @@ StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::create(VocabSpec spec) {
     }
   }
   auto longest_first = [&](int32_t a, int32_t b) {
-    return t->bytes_[size_t(a)].size() > t->bytes_[size_t(b)].size() || (t->bytes_[size_t(a)].size() == t->bytes_[size_t(b)].size() && a < b);
+    return t->bytes_[size_t(a)].size() > t->bytes_[size_t(b)].size() ||
+           (t->bytes_[size_t(a)].size() == t->bytes_[size_t(b)].size() && a < b);
   };
   std::sort(t->specials_.begin(), t->specials_.end(), longest_first);
   std::sort(t->always_specials_.begin(), t->always_specials_.end(), longest_first);
@@ -119,7 +125,8 @@ std::string Tokenizer::decode(std::span<const int32_t> ids, bool skip_special) c
     out += bytes_[size_t(id)];
   }
   // The space SentencePiece and WordPiece put before the first word is not part of the text.
-  const bool phantom_space = (spec_.model == "llama" && spec_.add_space_prefix) || spec_.model == "bert";
+  const bool phantom_space =
+      (spec_.model == "llama" && spec_.add_space_prefix) || spec_.model == "bert";
   if (phantom_space && !out.empty() && out[0] == ' ') out.erase(0, 1);
   return out;
 }
@@ -132,12 +139,14 @@ std::string StreamingDecoder::push(int32_t id) {
   const int32_t one[1] = {id};
   std::string piece = tokenizer_.decode(std::span<const int32_t>(one, 1), skip_special_);
   // decode() drops a leading phantom space only at the start of a whole text.
-  if (!first_ && piece.size() < tokenizer_.token_bytes(id).size()) piece = std::string(tokenizer_.token_bytes(id));
+  if (!first_ && piece.size() < tokenizer_.token_bytes(id).size())
+    piece = std::string(tokenizer_.token_bytes(id));
   first_ = false;
   pending_ += piece;
   const size_t n = unicode::complete_utf8_prefix(pending_);
   // Bytes that can never become valid (a stray continuation byte, say) are replaced by U+FFFD.
-  std::string ready = unicode::encode_utf8(unicode::decode_utf8(std::string_view(pending_).substr(0, n)));
+  std::string ready =
+      unicode::encode_utf8(unicode::decode_utf8(std::string_view(pending_).substr(0, n)));
   pending_.erase(0, n);
   return ready;
 }

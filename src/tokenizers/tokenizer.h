@@ -40,8 +40,8 @@ struct VocabSpec {
   // Token texts as the file stores them: byte-level BPE in GPT-2's byte-to-text mapping,
   // SentencePiece with U+2581 for spaces, tiktoken as the raw bytes.
   std::vector<std::string> tokens;
-  std::vector<TokenType> types;  // empty = all normal
-  std::vector<float> scores;     // SentencePiece merge priorities
+  std::vector<TokenType> types;     // empty = all normal
+  std::vector<float> scores;        // SentencePiece merge priorities
   std::vector<std::string> merges;  // byte-level BPE: "left right", highest priority first
   int32_t bos_id = -1, eos_id = -1, unk_id = -1, pad_id = -1;
   bool add_bos = false, add_eos = false;

@@ -50,7 +50,8 @@ void decompose(uint32_t cp, std::vector<uint32_t>* out) {
   auto it = std::lower_bound(std::begin(kDecompositions), std::end(kDecompositions), cp,
                              [](const Decomposition& d, uint32_t v) { return d.cp < v; });
   if (it != std::end(kDecompositions) && it->cp == cp) {
-    out->insert(out->end(), kDecompositionPool + it->offset, kDecompositionPool + it->offset + it->length);
+    out->insert(out->end(), kDecompositionPool + it->offset,
+                kDecompositionPool + it->offset + it->length);
   } else {
     out->push_back(cp);
   }
@@ -61,13 +62,15 @@ uint32_t compose(uint32_t a, uint32_t b) {
   if (a >= kLBase && a < kLBase + kLCount && b >= kVBase && b < kVBase + kVCount) {
     return kSBase + ((a - kLBase) * kVCount + (b - kVBase)) * kTCount;
   }
-  if (a >= kSBase && a < kSBase + kSCount && (a - kSBase) % kTCount == 0 && b > kTBase && b < kTBase + kTCount) {
+  if (a >= kSBase && a < kSBase + kSCount && (a - kSBase) % kTCount == 0 && b > kTBase &&
+      b < kTBase + kTCount) {
     return a + (b - kTBase);
   }
-  auto it = std::lower_bound(std::begin(kCompositions), std::end(kCompositions), std::pair(a, b),
-                             [](const Composition& c, const std::pair<uint32_t, uint32_t>& v) {
-                               return c.first < v.first || (c.first == v.first && c.second < v.second);
-                             });
+  auto it =
+      std::lower_bound(std::begin(kCompositions), std::end(kCompositions), std::pair(a, b),
+                       [](const Composition& c, const std::pair<uint32_t, uint32_t>& v) {
+                         return c.first < v.first || (c.first == v.first && c.second < v.second);
+                       });
   return it != std::end(kCompositions) && it->first == a && it->second == b ? it->composed : 0;
 }
 
@@ -81,7 +84,9 @@ Category category(uint32_t cp) {
   return cp <= it->last ? Category(it->category) : Category::Cn;
 }
 
-bool is_white_space(uint32_t cp) { return std::binary_search(std::begin(kWhiteSpace), std::end(kWhiteSpace), cp); }
+bool is_white_space(uint32_t cp) {
+  return std::binary_search(std::begin(kWhiteSpace), std::end(kWhiteSpace), cp);
+}
 
 uint32_t to_lower(uint32_t cp) {
   if (cp < 0x80) return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
@@ -178,7 +183,10 @@ size_t complete_utf8_prefix(std::string_view s) {
   for (size_t back = 1; back <= 3 && back <= n; ++back) {
     const uint8_t b = p[n - back];
     if ((b & 0xc0) == 0x80) continue;  // continuation byte: keep looking for the lead
-    const size_t need = (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3 : (b & 0xf8) == 0xf0 ? 4 : 1;
+    const size_t need = (b & 0xe0) == 0xc0   ? 2
+                        : (b & 0xf0) == 0xe0 ? 3
+                        : (b & 0xf8) == 0xf0 ? 4
+                                             : 1;
     return need > back ? n - back : n;
   }
   return n;
@@ -196,8 +204,9 @@ std::vector<uint32_t> nfd(const std::vector<uint32_t>& cps) {
     }
     size_t j = i;
     while (j < out.size() && combining_class(out[j]) != 0) ++j;
-    std::stable_sort(out.begin() + long(i), out.begin() + long(j),
-                     [](uint32_t a, uint32_t b) { return combining_class(a) < combining_class(b); });
+    std::stable_sort(out.begin() + long(i), out.begin() + long(j), [](uint32_t a, uint32_t b) {
+      return combining_class(a) < combining_class(b);
+    });
     i = j;
   }
   return out;
@@ -231,7 +240,8 @@ std::vector<uint32_t> nfc(const std::vector<uint32_t>& cps) {
 
 std::string nfc(std::string_view utf8) {
   // Fast path: ASCII is always in NFC.
-  if (std::all_of(utf8.begin(), utf8.end(), [](char c) { return uint8_t(c) < 0x80; })) return std::string(utf8);
+  if (std::all_of(utf8.begin(), utf8.end(), [](char c) { return uint8_t(c) < 0x80; }))
+    return std::string(utf8);
   return encode_utf8(nfc(decode_utf8(utf8)));
 }
 

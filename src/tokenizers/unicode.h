@@ -12,18 +12,60 @@ namespace omni::unicode {
 
 // General category, one value per Unicode two-letter category.
 enum class Category : uint8_t {
-  Cn, Lu, Ll, Lt, Lm, Lo, Mn, Mc, Me, Nd, Nl, No, Pc, Pd, Ps,
-  Pe, Pi, Pf, Po, Sm, Sc, Sk, So, Zs, Zl, Zp, Cc, Cf, Cs, Co,
+  Cn,
+  Lu,
+  Ll,
+  Lt,
+  Lm,
+  Lo,
+  Mn,
+  Mc,
+  Me,
+  Nd,
+  Nl,
+  No,
+  Pc,
+  Pd,
+  Ps,
+  Pe,
+  Pi,
+  Pf,
+  Po,
+  Sm,
+  Sc,
+  Sk,
+  So,
+  Zs,
+  Zl,
+  Zp,
+  Cc,
+  Cf,
+  Cs,
+  Co,
 };
 
 Category category(uint32_t cp);
-inline bool is_letter(Category c) { return c >= Category::Lu && c <= Category::Lo; }
-inline bool is_mark(Category c) { return c >= Category::Mn && c <= Category::Me; }
-inline bool is_number(Category c) { return c >= Category::Nd && c <= Category::No; }
-inline bool is_punctuation(Category c) { return c >= Category::Pc && c <= Category::Po; }
-inline bool is_symbol(Category c) { return c >= Category::Sm && c <= Category::So; }
-inline bool is_separator(Category c) { return c >= Category::Zs && c <= Category::Zp; }
-inline bool is_control(Category c) { return c >= Category::Cc; }  // Cc, Cf, Cs, Co
+inline bool is_letter(Category c) {
+  return c >= Category::Lu && c <= Category::Lo;
+}
+inline bool is_mark(Category c) {
+  return c >= Category::Mn && c <= Category::Me;
+}
+inline bool is_number(Category c) {
+  return c >= Category::Nd && c <= Category::No;
+}
+inline bool is_punctuation(Category c) {
+  return c >= Category::Pc && c <= Category::Po;
+}
+inline bool is_symbol(Category c) {
+  return c >= Category::Sm && c <= Category::So;
+}
+inline bool is_separator(Category c) {
+  return c >= Category::Zs && c <= Category::Zp;
+}
+inline bool is_control(Category c) {
+  return c >= Category::Cc;
+}  // Cc, Cf, Cs, Co
 bool is_white_space(uint32_t cp);  // the White_Space property
 uint32_t to_lower(uint32_t cp);    // simple lowercase mapping
 

@@ -13,8 +13,9 @@ namespace omni::tokenizer_impl {
 namespace {
 
 bool is_cjk_ideograph(uint32_t cp) {
-  return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2A6DF) ||
-         (cp >= 0x2A700 && cp <= 0x2B73F) || (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B920 && cp <= 0x2CEAF) ||
+  return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+         (cp >= 0x20000 && cp <= 0x2A6DF) || (cp >= 0x2A700 && cp <= 0x2B73F) ||
+         (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B920 && cp <= 0x2CEAF) ||
          (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
 }
 
@@ -49,10 +50,12 @@ class WordPieceTokenizer final : public Tokenizer {
       }
       const unicode::Category cat = unicode::category(cp);
       // Accents are dropped: after NFD they are the nonspacing marks (BERT's strip_accents).
-      if (cp == 0 || cp == 0xfffd || unicode::is_control(cat) || cat == unicode::Category::Mn) continue;
+      if (cp == 0 || cp == 0xfffd || unicode::is_control(cat) || cat == unicode::Category::Mn)
+        continue;
       std::string s;
       unicode::append_utf8(unicode::to_lower(cp), &s);
-      if (unicode::is_punctuation(cat) || (cp < 0x7f && unicode::is_symbol(cat)) || is_cjk_ideograph(cp)) {
+      if (unicode::is_punctuation(cat) || (cp < 0x7f && unicode::is_symbol(cat)) ||
+          is_cjk_ideograph(cp)) {
         if (!out.back().empty()) out.emplace_back();
         out.back() = s;
         out.emplace_back();
@@ -92,6 +95,8 @@ class WordPieceTokenizer final : public Tokenizer {
 
 }  // namespace
 
-std::unique_ptr<Tokenizer> make_wordpiece(VocabSpec spec) { return std::make_unique<WordPieceTokenizer>(std::move(spec)); }
+std::unique_ptr<Tokenizer> make_wordpiece(VocabSpec spec) {
+  return std::make_unique<WordPieceTokenizer>(std::move(spec));
+}
 
 }  // namespace omni::tokenizer_impl

@@ -40,10 +40,11 @@ TEST(Unicode, NormalizationConformance) {
     }
     if (c.size() != 5) continue;
     ++lines;
-    const bool ok = unicode::nfc(c[0]) == c[1] && unicode::nfc(c[1]) == c[1] && unicode::nfc(c[2]) == c[1] &&
-                    unicode::nfc(c[3]) == c[3] && unicode::nfc(c[4]) == c[3] && unicode::nfd(c[0]) == c[2] &&
-                    unicode::nfd(c[1]) == c[2] && unicode::nfd(c[2]) == c[2] && unicode::nfd(c[3]) == c[4] &&
-                    unicode::nfd(c[4]) == c[4];
+    const bool ok = unicode::nfc(c[0]) == c[1] && unicode::nfc(c[1]) == c[1] &&
+                    unicode::nfc(c[2]) == c[1] && unicode::nfc(c[3]) == c[3] &&
+                    unicode::nfc(c[4]) == c[3] && unicode::nfd(c[0]) == c[2] &&
+                    unicode::nfd(c[1]) == c[2] && unicode::nfd(c[2]) == c[2] &&
+                    unicode::nfd(c[3]) == c[4] && unicode::nfd(c[4]) == c[4];
     if (!ok && ++failures <= 10) ADD_FAILURE() << "NormalizationTest line: " << line;
   }
   pclose(f);
@@ -56,9 +57,12 @@ TEST(Unicode, Utf8DecodingNeverFails) {
   EXPECT_EQ(decode_utf8("a\xc3\xa9"), (std::vector<uint32_t>{'a', 0xe9}));
   EXPECT_EQ(decode_utf8("\xff"), (std::vector<uint32_t>{0xfffd}));
   EXPECT_EQ(decode_utf8("\xc0\xaf"), (std::vector<uint32_t>{0xfffd, 0xfffd}));  // overlong
-  EXPECT_EQ(decode_utf8("\xed\xa0\x80"), (std::vector<uint32_t>{0xfffd, 0xfffd, 0xfffd}));  // surrogate
+  EXPECT_EQ(decode_utf8("\xed\xa0\x80"),
+            (std::vector<uint32_t>{0xfffd, 0xfffd, 0xfffd}));                   // surrogate
   EXPECT_EQ(decode_utf8("\xe2\x82"), (std::vector<uint32_t>{0xfffd, 0xfffd}));  // truncated
-  EXPECT_EQ(encode_utf8({0x1f680, 0x41}), "\xf0\x9f\x9a\x80" "A");
+  EXPECT_EQ(encode_utf8({0x1f680, 0x41}),
+            "\xf0\x9f\x9a\x80"
+            "A");
   EXPECT_TRUE(unicode::is_valid_utf8("\xef\xbf\xbd ok"));
   EXPECT_FALSE(unicode::is_valid_utf8("\x80"));
 }

@@ -29,7 +29,8 @@ std::unique_ptr<Tokenizer> load_encoding(const std::string& name) {
 // {"text", "ids"} lines, optionally {"allowed_special": "all"|"none"}.
 // default_special: how lines without "allowed_special" treat special-token texts (tiktoken: as
 // text; Hugging Face tokenizers: as the special tokens).
-void check_jsonl(const Tokenizer& tok, const std::string& rel, int expected_lines, bool default_special = false) {
+void check_jsonl(const Tokenizer& tok, const std::string& rel, int expected_lines,
+                 bool default_special = false) {
   auto text = read_file_to_string(test::shared_data(rel));
   ASSERT_TRUE(text.ok()) << text.status().to_string();
   int lines = 0, failures = 0;
@@ -42,14 +43,15 @@ void check_jsonl(const Tokenizer& tok, const std::string& rel, int expected_line
     if (line.empty()) continue;
     const auto j = nlohmann::json::parse(line);
     const std::string input = j["text"];
-    const bool special = j.contains("allowed_special") ? j["allowed_special"] == "all" : default_special;
+    const bool special =
+        j.contains("allowed_special") ? j["allowed_special"] == "all" : default_special;
     const std::vector<int32_t> want = j["ids"].get<std::vector<int32_t>>();
     const std::vector<int32_t> got = tok.encode(input, special);
     ++lines;
     if (got != want) {
       ++failures;
-      ADD_FAILURE() << rel << " line " << lines << ": " << input.substr(0, 80) << "\n  want " << show(want)
-                    << "\n  got  " << show(got);
+      ADD_FAILURE() << rel << " line " << lines << ": " << input.substr(0, 80) << "\n  want "
+                    << show(want) << "\n  got  " << show(got);
     }
     // Decoding gives the text back (in NFC where the tokenizer normalizes to NFC).
     const std::string back = tok.spec().normalize_nfc ? unicode::nfc(input) : input;
@@ -87,8 +89,8 @@ TEST(TiktokenVectors, Qwen2Base) {
   check_jsonl(*t, "tokenizers/qwen2_special_vectors.jsonl", 4);
 }
 
-// llama.cpp's tokenizer tests: NAME.inp holds cases separated by "\n__ggml_vocab_test__\n", NAME.out
-// one line of ids per case. Encoded without BOS and without parsing special tokens.
+// llama.cpp's tokenizer tests: NAME.inp holds cases separated by "\n__ggml_vocab_test__\n",
+// NAME.out one line of ids per case. Encoded without BOS and without parsing special tokens.
 void check_llamacpp_pair(const Tokenizer& tok, const std::string& base) {
   auto inp = read_file_to_string(test::shared_data("tokenizers/" + base + ".inp"));
   auto out = read_file_to_string(test::shared_data("tokenizers/" + base + ".out"));
@@ -122,8 +124,8 @@ void check_llamacpp_pair(const Tokenizer& tok, const std::string& base) {
     const std::vector<int32_t> got = tok.encode(cases[i]);
     if (got != expected[i]) {
       ++failures;
-      ADD_FAILURE() << base << " case " << i << ": '" << cases[i].substr(0, 60) << "'\n  want " << show(expected[i])
-                    << "\n  got  " << show(got);
+      ADD_FAILURE() << base << " case " << i << ": '" << cases[i].substr(0, 60) << "'\n  want "
+                    << show(expected[i]) << "\n  got  " << show(got);
     }
   }
   std::printf("  %s: %zu/%zu exact\n", base.c_str(), cases.size() - size_t(failures), cases.size());
@@ -137,14 +139,30 @@ void check_gguf_vocab(const std::string& name, const std::string& vectors = "") 
   check_llamacpp_pair(**tok, vectors.empty() ? name : vectors);
 }
 
-TEST(LlamaCppVectors, Gpt2) { check_gguf_vocab("ggml-vocab-gpt-2.gguf"); }
-TEST(LlamaCppVectors, LlamaSpm) { check_gguf_vocab("ggml-vocab-llama-spm.gguf"); }
-TEST(LlamaCppVectors, Phi3) { check_gguf_vocab("ggml-vocab-phi-3.gguf"); }
-TEST(LlamaCppVectors, DeepseekLlm) { check_gguf_vocab("ggml-vocab-deepseek-llm.gguf"); }
-TEST(LlamaCppVectors, DeepseekCoder) { check_gguf_vocab("ggml-vocab-deepseek-coder.gguf"); }
-TEST(LlamaCppVectors, Falcon) { check_gguf_vocab("ggml-vocab-falcon.gguf"); }
-TEST(LlamaCppVectors, BertBge) { check_gguf_vocab("ggml-vocab-bert-bge.gguf"); }
-TEST(LlamaCppVectors, Qwen2ViaQwen25Gguf) { check_gguf_vocab("vocab-qwen25.gguf", "ggml-vocab-qwen2.gguf"); }
+TEST(LlamaCppVectors, Gpt2) {
+  check_gguf_vocab("ggml-vocab-gpt-2.gguf");
+}
+TEST(LlamaCppVectors, LlamaSpm) {
+  check_gguf_vocab("ggml-vocab-llama-spm.gguf");
+}
+TEST(LlamaCppVectors, Phi3) {
+  check_gguf_vocab("ggml-vocab-phi-3.gguf");
+}
+TEST(LlamaCppVectors, DeepseekLlm) {
+  check_gguf_vocab("ggml-vocab-deepseek-llm.gguf");
+}
+TEST(LlamaCppVectors, DeepseekCoder) {
+  check_gguf_vocab("ggml-vocab-deepseek-coder.gguf");
+}
+TEST(LlamaCppVectors, Falcon) {
+  check_gguf_vocab("ggml-vocab-falcon.gguf");
+}
+TEST(LlamaCppVectors, BertBge) {
+  check_gguf_vocab("ggml-vocab-bert-bge.gguf");
+}
+TEST(LlamaCppVectors, Qwen2ViaQwen25Gguf) {
+  check_gguf_vocab("vocab-qwen25.gguf", "ggml-vocab-qwen2.gguf");
+}
 TEST(LlamaCppVectors, Qwen2ViaTiktokenRanks) {
   auto t = load_encoding("qwen2_base");
   ASSERT_TRUE(t);
@@ -156,9 +174,9 @@ TEST(Tiktoken, MissingOrBadRankFilesAreClearErrors) {
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.status().message().find("unknown encoding 'p50k_base'"), std::string::npos);
   std::vector<std::string> tokens;
-  EXPECT_FALSE(parse_tiktoken_ranks("QQ== 0\nQg== 2\n", &tokens).ok());   // gap in ranks
-  EXPECT_FALSE(parse_tiktoken_ranks("QQ== x\n", &tokens).ok());           // bad rank
-  EXPECT_FALSE(parse_tiktoken_ranks("Q!Q= 0\n", &tokens).ok());           // bad base64
+  EXPECT_FALSE(parse_tiktoken_ranks("QQ== 0\nQg== 2\n", &tokens).ok());  // gap in ranks
+  EXPECT_FALSE(parse_tiktoken_ranks("QQ== x\n", &tokens).ok());          // bad rank
+  EXPECT_FALSE(parse_tiktoken_ranks("Q!Q= 0\n", &tokens).ok());          // bad base64
   EXPECT_TRUE(parse_tiktoken_ranks("QQ== 0\nQg== 1\n", &tokens).ok());
   EXPECT_EQ(tokens, (std::vector<std::string>{"A", "B"}));
 }

@@ -147,7 +147,8 @@ StatusOr<TextHParams> text_hparams_from_gguf(const GgufFile& f, const TextArch& 
   auto req = [&](const char* key, int64_t* out) -> Status {
     auto v = f.get_int(a + key);
     if (!v.ok()) return v.status();
-    if (*v <= 0 || *v > (int64_t(1) << 31)) return Corrupt("%s: %s%s is %lld", f.label().c_str(), a.c_str(), key, (long long)*v);
+    if (*v <= 0 || *v > (int64_t(1) << 31))
+      return Corrupt("%s: %s%s is %lld", f.label().c_str(), a.c_str(), key, (long long)*v);
     *out = *v;
     return Status::Ok();
   };
@@ -162,15 +163,17 @@ StatusOr<TextHParams> text_hparams_from_gguf(const GgufFile& f, const TextArch& 
   hp.rms_eps = float(f.get_float_or(a + ".attention.layer_norm_rms_epsilon", 1e-5));
   hp.rope_freq_base = float(f.get_float_or(a + ".rope.freq_base", 10000.0));
   if (hp.n_head_kv <= 0 || hp.n_head % hp.n_head_kv != 0) {
-    return Corrupt("%s: %lld attention heads cannot be shared by %lld key/value heads", f.label().c_str(),
-                   (long long)hp.n_head, (long long)hp.n_head_kv);
+    return Corrupt("%s: %lld attention heads cannot be shared by %lld key/value heads",
+                   f.label().c_str(), (long long)hp.n_head, (long long)hp.n_head_kv);
   }
-  if (hp.head_dim <= 0 || hp.head_dim > 1024 || hp.n_rot <= 0 || hp.n_rot > hp.head_dim || hp.n_rot % 2) {
-    return Corrupt("%s: head size %lld with %lld rotary dimensions is not supported", f.label().c_str(),
-                   (long long)hp.head_dim, (long long)hp.n_rot);
+  if (hp.head_dim <= 0 || hp.head_dim > 1024 || hp.n_rot <= 0 || hp.n_rot > hp.head_dim ||
+      hp.n_rot % 2) {
+    return Corrupt("%s: head size %lld with %lld rotary dimensions is not supported",
+                   f.label().c_str(), (long long)hp.head_dim, (long long)hp.n_rot);
   }
   if (!(hp.rms_eps > 0) || !(hp.rope_freq_base > 0)) {
-    return Corrupt("%s: layer_norm_rms_epsilon and rope.freq_base must be positive", f.label().c_str());
+    return Corrupt("%s: layer_norm_rms_epsilon and rope.freq_base must be positive",
+                   f.label().c_str());
   }
   return hp;
 }

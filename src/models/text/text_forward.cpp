@@ -30,8 +30,8 @@ TextState make_text_state(const TextModel& model, int64_t n_ctx, int64_t n_batch
   return s;
 }
 
-void text_forward(const TextModel& model, TextState& s, const int32_t* tokens, int64_t n, int64_t pos0,
-                  float* all_logits, ThreadPool& pool) {
+void text_forward(const TextModel& model, TextState& s, const int32_t* tokens, int64_t n,
+                  int64_t pos0, float* all_logits, ThreadPool& pool) {
   const TextHParams& hp = model.hparams();
   const KernelTable& k = select_kernels();  // dispatch once per forward pass
   const int64_t d = hp.n_embd, q_dim = hp.n_head * hp.head_dim, kv_dim = hp.n_head_kv * hp.head_dim;
@@ -62,7 +62,8 @@ void text_forward(const TextModel& model, TextState& s, const int32_t* tokens, i
     }
     if (!L.q_norm.empty()) {  // per-head RMS norm of q and k (Qwen3)
       nn::rms_norm(s.q.data(), L.q_norm.data(), s.q.data(), n * hp.n_head, hp.head_dim, hp.rms_eps);
-      nn::rms_norm(s.k.data(), L.k_norm.data(), s.k.data(), n * hp.n_head_kv, hp.head_dim, hp.rms_eps);
+      nn::rms_norm(s.k.data(), L.k_norm.data(), s.k.data(), n * hp.n_head_kv, hp.head_dim,
+                   hp.rms_eps);
     }
     float* kc = s.k_cache[il].data();
     float* vc = s.v_cache[il].data();
@@ -88,10 +89,12 @@ void text_forward(const TextModel& model, TextState& s, const int32_t* tokens, i
   // Output: all positions on request, otherwise only the last.
   const int64_t first = all_logits ? 0 : n - 1;
   const int64_t count = n - first;
-  nn::rms_norm(s.x.data() + first * d, model.output_norm().data(), s.h.data(), count, d, hp.rms_eps);
+  nn::rms_norm(s.x.data() + first * d, model.output_norm().data(), s.h.data(), count, d,
+               hp.rms_eps);
   if (all_logits) {
     nn::matmul(k, model.output(), s.h.data(), count, all_logits, pool, s.matmul);
-    std::memcpy(s.logits.data(), all_logits + (count - 1) * model.n_vocab(), sizeof(float) * size_t(model.n_vocab()));
+    std::memcpy(s.logits.data(), all_logits + (count - 1) * model.n_vocab(),
+                sizeof(float) * size_t(model.n_vocab()));
   } else {
     nn::matmul(k, model.output(), s.h.data(), 1, s.logits.data(), pool, s.matmul);
   }

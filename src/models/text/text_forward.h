@@ -12,8 +12,8 @@
 namespace omni {
 
 struct TextState {
-  int64_t n_ctx = 0;    // positions the cache holds
-  int64_t n_batch = 0;  // most tokens evaluated in one forward call
+  int64_t n_ctx = 0;                                 // positions the cache holds
+  int64_t n_batch = 0;                               // most tokens evaluated in one forward call
   std::vector<std::vector<float>> k_cache, v_cache;  // per layer: [n_ctx, n_head_kv * head_dim]
   // Scratch, [n_batch, width] each.
   std::vector<float> x, h, q, k, v, attn, proj, gate, up;
@@ -28,7 +28,7 @@ TextState make_text_state(const TextModel& model, int64_t n_ctx, int64_t n_batch
 // n_tokens <= n_batch and pos0 + n_tokens <= n_ctx; the cache must hold positions 0 .. pos0 - 1.
 // Leaves the last position's logits in state.logits; when all_logits is not null, also writes
 // every position's logits there ([n_tokens, n_vocab]).
-void text_forward(const TextModel& model, TextState& state, const int32_t* tokens, int64_t n_tokens, int64_t pos0,
-                  float* all_logits, ThreadPool& pool);
+void text_forward(const TextModel& model, TextState& state, const int32_t* tokens, int64_t n_tokens,
+                  int64_t pos0, float* all_logits, ThreadPool& pool);
 
 }  // namespace omni

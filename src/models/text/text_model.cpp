@@ -15,12 +15,13 @@ class Loader {
     const GgufTensorInfo* t = f_.find_tensor(name);
     if (!t) return NotFound("%s: tensor '%s' is missing", f_.label().c_str(), name.c_str());
     if (t->view.n_dims != 2 || t->view.ne[0] != n_in || t->view.ne[1] != n_out) {
-      return Corrupt("%s: tensor '%s' has shape %s, expected [%lld, %lld]", f_.label().c_str(), name.c_str(),
-                     shape_string(t->view).c_str(), (long long)n_in, (long long)n_out);
+      return Corrupt("%s: tensor '%s' has shape %s, expected [%lld, %lld]", f_.label().c_str(),
+                     name.c_str(), shape_string(t->view).c_str(), (long long)n_in,
+                     (long long)n_out);
     }
     if (!k_.vec_dot[uint32_t(t->view.type)] || !k_.dequantize[uint32_t(t->view.type)]) {
-      return Unsupported("%s: tensor '%s' has type %s, which this build cannot compute with", f_.label().c_str(),
-                         name.c_str(), dtype_name(t->view.type));
+      return Unsupported("%s: tensor '%s' has type %s, which this build cannot compute with",
+                         f_.label().c_str(), name.c_str(), dtype_name(t->view.type));
     }
     *out = t->view;
     return Status::Ok();
@@ -29,13 +30,16 @@ class Loader {
   // A vector of n values, converted to float32. Optional vectors may be absent.
   Status vector(const std::string& name, int64_t n, bool required, std::vector<float>* out) {
     const GgufTensorInfo* t = f_.find_tensor(name);
-    if (!t) return required ? NotFound("%s: tensor '%s' is missing", f_.label().c_str(), name.c_str()) : Status::Ok();
+    if (!t)
+      return required ? NotFound("%s: tensor '%s' is missing", f_.label().c_str(), name.c_str())
+                      : Status::Ok();
     if (t->view.n_elements() != n || t->view.ne[0] != n) {
-      return Corrupt("%s: tensor '%s' has shape %s, expected [%lld]", f_.label().c_str(), name.c_str(),
-                     shape_string(t->view).c_str(), (long long)n);
+      return Corrupt("%s: tensor '%s' has shape %s, expected [%lld]", f_.label().c_str(),
+                     name.c_str(), shape_string(t->view).c_str(), (long long)n);
     }
     if (!k_.dequantize[uint32_t(t->view.type)]) {
-      return Unsupported("%s: tensor '%s' has type %s", f_.label().c_str(), name.c_str(), dtype_name(t->view.type));
+      return Unsupported("%s: tensor '%s' has type %s", f_.label().c_str(), name.c_str(),
+                         dtype_name(t->view.type));
     }
     out->resize(size_t(n));
     k_.dequantize[uint32_t(t->view.type)](t->view.data, out->data(), n);
@@ -56,8 +60,8 @@ StatusOr<std::unique_ptr<TextModel>> TextModel::load(const std::string& path) {
   OMNI_ASSIGN_OR_RETURN(std::string arch_name, f.get_string("general.architecture"));
   m->arch_ = find_text_arch(arch_name);
   if (!m->arch_) {
-    return Unsupported("%s: architecture '%s' is not a text model this build runs (supported: %s)", path.c_str(),
-                       arch_name.c_str(), text_arch_names().c_str());
+    return Unsupported("%s: architecture '%s' is not a text model this build runs (supported: %s)",
+                       path.c_str(), arch_name.c_str(), text_arch_names().c_str());
   }
   OMNI_ASSIGN_OR_RETURN(m->hp_, text_hparams_from_gguf(f, *m->arch_));
   TextHParams& hp = m->hp_;
@@ -87,8 +91,10 @@ StatusOr<std::unique_ptr<TextModel>> TextModel::load(const std::string& path) {
     OMNI_RETURN_IF_ERROR(load.vector(b + "attn_q.bias", q_dim, m->arch_->qkv_bias, &l.bq));
     OMNI_RETURN_IF_ERROR(load.vector(b + "attn_k.bias", kv_dim, m->arch_->qkv_bias, &l.bk));
     OMNI_RETURN_IF_ERROR(load.vector(b + "attn_v.bias", kv_dim, m->arch_->qkv_bias, &l.bv));
-    OMNI_RETURN_IF_ERROR(load.vector(b + "attn_q_norm.weight", hp.head_dim, m->arch_->qk_norm, &l.q_norm));
-    OMNI_RETURN_IF_ERROR(load.vector(b + "attn_k_norm.weight", hp.head_dim, m->arch_->qk_norm, &l.k_norm));
+    OMNI_RETURN_IF_ERROR(
+        load.vector(b + "attn_q_norm.weight", hp.head_dim, m->arch_->qk_norm, &l.q_norm));
+    OMNI_RETURN_IF_ERROR(
+        load.vector(b + "attn_k_norm.weight", hp.head_dim, m->arch_->qk_norm, &l.k_norm));
     OMNI_RETURN_IF_ERROR(load.vector(b + "ffn_norm.weight", hp.n_embd, true, &l.ffn_norm));
     OMNI_RETURN_IF_ERROR(load.matrix(b + "ffn_gate.weight", hp.n_embd, hp.n_ff, &l.w_gate));
     OMNI_RETURN_IF_ERROR(load.matrix(b + "ffn_up.weight", hp.n_embd, hp.n_ff, &l.w_up));
@@ -97,11 +103,12 @@ StatusOr<std::unique_ptr<TextModel>> TextModel::load(const std::string& path) {
   if (f.find("tokenizer.ggml.tokens")) {
     OMNI_ASSIGN_OR_RETURN(m->tokenizer_, tokenizer_from_gguf(f));
     if (m->tokenizer_->n_vocab() > hp.n_vocab) {
-      return Corrupt("%s: the tokenizer has %d tokens but the embedding only %lld rows", path.c_str(),
-                     m->tokenizer_->n_vocab(), (long long)hp.n_vocab);
+      return Corrupt("%s: the tokenizer has %d tokens but the embedding only %lld rows",
+                     path.c_str(), m->tokenizer_->n_vocab(), (long long)hp.n_vocab);
     }
   }
-  if (const GgufValue* t = f.find("tokenizer.chat_template"); t && t->type == GgufType::kString) m->chat_template_ = t->str;
+  if (const GgufValue* t = f.find("tokenizer.chat_template"); t && t->type == GgufType::kString)
+    m->chat_template_ = t->str;
   return m;
 }
 

@@ -15,15 +15,15 @@
 namespace omni {
 
 struct TextLayer {
-  std::vector<float> attn_norm;   // [n_embd]
-  TensorView wq;                  // [n_embd, n_head * head_dim]
-  TensorView wk, wv;              // [n_embd, n_head_kv * head_dim]
-  std::vector<float> bq, bk, bv;  // qwen2: [n_head * head_dim], [n_head_kv * head_dim] x2
+  std::vector<float> attn_norm;       // [n_embd]
+  TensorView wq;                      // [n_embd, n_head * head_dim]
+  TensorView wk, wv;                  // [n_embd, n_head_kv * head_dim]
+  std::vector<float> bq, bk, bv;      // qwen2: [n_head * head_dim], [n_head_kv * head_dim] x2
   std::vector<float> q_norm, k_norm;  // qwen3: [head_dim]
-  TensorView wo;                  // [n_head * head_dim, n_embd]
-  std::vector<float> ffn_norm;    // [n_embd]
-  TensorView w_gate, w_up;        // [n_embd, n_ff]
-  TensorView w_down;              // [n_ff, n_embd]
+  TensorView wo;                      // [n_head * head_dim, n_embd]
+  std::vector<float> ffn_norm;        // [n_embd]
+  TensorView w_gate, w_up;            // [n_embd, n_ff]
+  TensorView w_down;                  // [n_ff, n_embd]
 };
 
 class TextModel {
@@ -38,7 +38,7 @@ class TextModel {
   const std::string& chat_template() const { return chat_template_; }
 
   const TensorView& token_embedding() const { return tok_embd_; }  // [n_embd, n_vocab]
-  const TensorView& output() const { return output_; }             // [n_embd, n_vocab] (tied: tok_embd)
+  const TensorView& output() const { return output_; }  // [n_embd, n_vocab] (tied: tok_embd)
   const std::vector<float>& output_norm() const { return output_norm_; }
   const std::vector<float>& rope_factors() const { return rope_factors_; }  // empty = none
   const std::vector<TextLayer>& layers() const { return layers_; }
