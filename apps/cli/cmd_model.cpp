@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "formats/gguf.h"
 #include "kernels/kernels.h"
+#include "models/export_hf.h"
 #include "models/synth/synth.h"
 
 namespace omni::cli {
@@ -23,7 +24,9 @@ constexpr const char* kModelUsage =
     "                   [--vocab VOCAB.gguf] [-t THREADS] -o OUT.gguf\n"
     "  omni model info FILE.gguf | MODEL_DIR | FILE.safetensors\n"
     "  omni model dequant IN.gguf -o OUT.gguf\n"
-    "  omni model zoo [--seed N] -o OUT.gguf\n";
+    "  omni model zoo [--seed N] -o OUT.gguf\n"
+    "  omni model export-hf IN.gguf -o OUT_DIR   (f32/f16/bf16 llama-family GGUF to a Hugging Face "
+    "checkpoint)\n";
 
 int fail(const Status& s) {
   std::fprintf(stderr, "omni: error: %s\n", s.to_string().c_str());
@@ -140,6 +143,18 @@ int run_model_command(int argc, char** argv) {
   if (sub == "synth") return cmd_synth(argc, argv);
   if (sub == "dequant") return cmd_dequant(argc, argv);
   if (sub == "zoo") return cmd_zoo(argc, argv);
+  if (sub == "export-hf") {
+    if (argc != 6 || std::string(argv[4]) != "-o") {
+      std::fputs("usage: omni model export-hf IN.gguf -o OUT_DIR\n", stderr);
+      return 2;
+    }
+    Status s = export_hf(argv[3], argv[5]);
+    if (!s.ok()) return fail(s);
+    std::printf(
+        "wrote %s (model.safetensors, config.json, tokenizer.json, tokenizer_config.json)\n",
+        argv[5]);
+    return 0;
+  }
   if (sub == "info") {
     if (argc != 4) {
       std::fputs("usage: omni model info FILE.gguf | MODEL_DIR | FILE.safetensors\n", stderr);

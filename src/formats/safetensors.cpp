@@ -218,3 +218,41 @@ const SafetensorsTensor* SafetensorsModel::find(std::string_view name) const {
 }
 
 }  // namespace omni
+
+namespace omni {
+
+Status write_safetensors(const std::string& path, const std::vector<SafetensorsTensorData>& tensors,
+                         const std::map<std::string, std::string>& metadata) {
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  uint64_t offset = 0;
+  for (const auto& t : tensors) {
+    const char* dtype = nullptr;
+    for (const auto& d : kDtypes) {
+      if (d.type == t.type) dtype = d.name;
+    }
+    if (!dtype)
+      return InvalidArgument("tensor '%s': safetensors output supports F32, F16 and BF16",
+                             t.name.c_str());
+    uint64_t count = 1;
+    for (int64_t n : t.shape) count *= uint64_t(n);
+    const uint64_t bytes = count * info(t.type).block_bytes;
+    header[t.name] = {
+        {"dtype", dtype}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string text = header.dump();
+  while ((8 + text.size()) % 8) text += ' ';
+  std::string out(8, '\0');
+  const uint64_t n = text.size();
+  std::memcpy(out.data(), &n, 8);
+  out += text;
+  for (const auto& t : tensors) {
+    uint64_t count = 1;
+    for (int64_t d : t.shape) count *= uint64_t(d);
+    out.append(static_cast<const char*>(t.data), count * info(t.type).block_bytes);
+  }
+  return write_file_atomic(path, out.data(), out.size());
+}
+
+}  // namespace omni

@@ -64,4 +64,16 @@ class SafetensorsModel {
   std::string config_json_;
 };
 
+// One tensor to write: F32, F16 or BF16 data of `shape` (outermost first, as the file stores it).
+struct SafetensorsTensorData {
+  std::string name;
+  DType type;
+  std::vector<int64_t> shape;
+  const void* data;
+};
+
+// Writes a .safetensors file (header padded to 8 bytes, tensors in the given order).
+Status write_safetensors(const std::string& path, const std::vector<SafetensorsTensorData>& tensors,
+                         const std::map<std::string, std::string>& metadata = {});
+
 }  // namespace omni

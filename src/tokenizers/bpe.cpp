@@ -98,8 +98,10 @@ class BpeTokenizer final : public Tokenizer {
         pairs_.insert(l, r, {int32_t(rank), merged});
       }
     }
-    auto pre =
-        PreTokenizer::named(spec_.pre.empty() ? (tiktoken ? "cl100k_base" : "default") : spec_.pre);
+    auto pre = !spec_.pre_patterns.empty()
+                   ? PreTokenizer::from_patterns(spec_.pre_patterns)
+                   : PreTokenizer::named(spec_.pre.empty() ? (tiktoken ? "cl100k_base" : "default")
+                                                           : spec_.pre);
     if (!pre.ok()) return pre.status();
     pre_ = std::make_unique<PreTokenizer>(std::move(*pre));
     whole_piece_first_ = tiktoken || spec_.ignore_merges;

@@ -37,6 +37,8 @@ enum class TokenType : int32_t {
 struct VocabSpec {
   std::string model;  // "gpt2", "llama", "bert" or "tiktoken"
   std::string pre;    // pre-tokenizer name (byte-level BPE only)
+  std::vector<std::string>
+      pre_patterns;  // or the patterns themselves (tokenizer.json); win over `pre`
   // Token texts as the file stores them: byte-level BPE in GPT-2's byte-to-text mapping,
   // SentencePiece with U+2581 for spaces, tiktoken as the raw bytes.
   std::vector<std::string> tokens;

@@ -37,7 +37,7 @@ void text_forward(const TextModel& model, TextState& s, const int32_t* tokens, i
   const int64_t d = hp.n_embd, q_dim = hp.n_head * hp.head_dim, kv_dim = hp.n_head_kv * hp.head_dim;
   const nn::AttentionShape shape{int(hp.n_head), int(hp.n_head_kv), int(hp.head_dim)};
   nn::RopeParams rope;
-  rope.style = model.arch().neox_rope ? nn::RopeStyle::kNeox : nn::RopeStyle::kNormal;
+  rope.style = model.neox_rope() ? nn::RopeStyle::kNeox : nn::RopeStyle::kNormal;
   rope.n_rot = int(hp.n_rot);
   rope.freq_base = hp.rope_freq_base;
   rope.freq_factors = model.rope_factors().empty() ? nullptr : model.rope_factors().data();

@@ -1,5 +1,8 @@
 #include "models/text/text_model.h"
 
+#include <cstdio>
+#include <cstring>
+
 #include "kernels/kernels.h"
 #include "models/vocab_from_gguf.h"
 
@@ -54,11 +57,19 @@ class Loader {
 }  // namespace
 
 StatusOr<std::unique_ptr<TextModel>> TextModel::load(const std::string& path) {
+  if (!path.ends_with(".gguf")) {
+    FILE* f = std::fopen(path.c_str(), "rb");
+    char magic[4] = {};
+    const bool gguf = f && std::fread(magic, 1, 4, f) == 4 && std::memcmp(magic, "GGUF", 4) == 0;
+    if (f) std::fclose(f);
+    if (!gguf) return load_hf_text_model(path);
+  }
   auto m = std::unique_ptr<TextModel>(new TextModel());
   OMNI_ASSIGN_OR_RETURN(m->file_, GgufFile::open(path));
   const GgufFile& f = m->file_;
   OMNI_ASSIGN_OR_RETURN(std::string arch_name, f.get_string("general.architecture"));
   m->arch_ = find_text_arch(arch_name);
+  if (m->arch_) m->neox_rope_ = m->arch_->neox_rope;
   if (!m->arch_) {
     return Unsupported("%s: architecture '%s' is not a text model this build runs (supported: %s)",
                        path.c_str(), arch_name.c_str(), text_arch_names().c_str());

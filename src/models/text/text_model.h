@@ -9,6 +9,7 @@
 
 #include "base/status.h"
 #include "formats/gguf.h"
+#include "formats/safetensors.h"
 #include "models/text/llama_family.h"
 #include "tokenizers/tokenizer.h"
 
@@ -29,6 +30,8 @@ struct TextLayer {
 class TextModel {
  public:
   // Loads and validates every tensor's presence, shape and type; errors name the file and tensor.
+  // `path` is a GGUF file, or a Hugging Face model directory (config.json, *.safetensors,
+  // tokenizer.json) or .safetensors file.
   static StatusOr<std::unique_ptr<TextModel>> load(const std::string& path);
 
   const TextArch& arch() const { return *arch_; }
@@ -42,10 +45,18 @@ class TextModel {
   const std::vector<float>& output_norm() const { return output_norm_; }
   const std::vector<float>& rope_factors() const { return rope_factors_; }  // empty = none
   const std::vector<TextLayer>& layers() const { return layers_; }
+  // RoPE pairing: NeoX for qwen2/qwen3 and for every Hugging Face checkpoint (GGUF llama files
+  // store q/k permuted for adjacent pairs instead).
+  bool neox_rope() const { return neox_rope_; }
 
  private:
+  friend StatusOr<std::unique_ptr<TextModel>> load_hf_text_model(const std::string& path);
+  TextModel() = default;
+
   GgufFile file_;
+  std::unique_ptr<SafetensorsModel> safetensors_;
   const TextArch* arch_ = nullptr;
+  bool neox_rope_ = false;
   TextHParams hp_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::string chat_template_;
@@ -53,5 +64,8 @@ class TextModel {
   std::vector<float> output_norm_, rope_factors_;
   std::vector<TextLayer> layers_;
 };
+
+// Hugging Face layout (text_model_hf.cpp).
+StatusOr<std::unique_ptr<TextModel>> load_hf_text_model(const std::string& path);
 
 }  // namespace omni
