@@ -34,7 +34,7 @@ std::vector<std::unique_ptr<omni::Tokenizer>> make_tokenizers() {
   bpe.tokens.push_back("<|end|>");
   bpe.types.assign(bpe.tokens.size(), omni::TokenType::kNormal);
   bpe.types.back() = omni::TokenType::kControl;
-  out.push_back(std::move(*omni::Tokenizer::create(bpe)));
+  out.push_back(omni::Tokenizer::create(bpe).value());
   // SentencePiece with byte fallback.
   omni::VocabSpec spm;
   spm.model = "llama";
@@ -53,7 +53,7 @@ std::vector<std::unique_ptr<omni::Tokenizer>> make_tokenizers() {
     spm.types.push_back(omni::TokenType::kNormal);
     spm.scores.push_back(-float(spm.tokens.size()));
   }
-  out.push_back(std::move(*omni::Tokenizer::create(spm)));
+  out.push_back(omni::Tokenizer::create(spm).value());
   // WordPiece.
   omni::VocabSpec wpm;
   wpm.model = "bert";
@@ -67,7 +67,7 @@ std::vector<std::unique_ptr<omni::Tokenizer>> make_tokenizers() {
                         "\xe4\xb8\x80"})
     wpm.tokens.push_back(t);
   wpm.unk_id = 0;
-  out.push_back(std::move(*omni::Tokenizer::create(wpm)));
+  out.push_back(omni::Tokenizer::create(wpm).value());
   return out;
 }
 

@@ -19,6 +19,8 @@ const char* status_code_name(StatusCode code) {
       return "corrupt";
     case StatusCode::kUnsupported:
       return "unsupported";
+    case StatusCode::kOutOfRange:
+      return "out of range";
     case StatusCode::kInternal:
       return "internal error";
   }
