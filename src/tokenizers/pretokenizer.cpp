@@ -128,7 +128,8 @@ std::string PreTokenizer::known_names() {
     for (char& c : names) {
       if (c == '|') c = ' ';
     }
-    s += (s.empty() ? "" : " ") + names;
+    if (!s.empty()) s += ' ';
+    s += names;
   }
   return s;
 }
