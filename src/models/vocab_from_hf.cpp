@@ -7,10 +7,18 @@
 namespace omni {
 namespace {
 
+// j[key], or null when j is not an object or lacks the key (const-safe, unlike operator[]).
+const nlohmann::json& field(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+
 StatusOr<nlohmann::json> read_json(const std::string& path) {
   OMNI_ASSIGN_OR_RETURN(std::string text, read_file_to_string(path));
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) return Corrupt("%s: not valid JSON", path.c_str());
+  if (j.is_discarded() || !j.is_object()) return Corrupt("%s: not a JSON object", path.c_str());
   return j;
 }
 
@@ -24,7 +32,7 @@ Status pre_patterns(const nlohmann::json& pre, const std::string& path,
     for (const auto& p : pre.value("pretokenizers", nlohmann::json::array()))
       OMNI_RETURN_IF_ERROR(pre_patterns(p, path, out));
   } else if (type == "Split") {
-    const auto& pattern = pre["pattern"];
+    const auto& pattern = field(pre, "pattern");
     if (pattern.contains("Regex") && pattern["Regex"].is_string()) {
       out->push_back(pattern["Regex"].get<std::string>());
     } else if (pattern.contains("String") && pattern["String"].is_string()) {
@@ -58,8 +66,8 @@ Status pre_patterns(const nlohmann::json& pre, const std::string& path,
 StatusOr<VocabSpec> vocab_spec_from_hf(const std::string& dir) {
   const std::string path = dir + "/tokenizer.json";
   OMNI_ASSIGN_OR_RETURN(nlohmann::json j, read_json(path));
-  const auto& model = j["model"];
-  if (!model.is_object() || model.value("type", "") != "BPE" || !model["vocab"].is_object()) {
+  const auto& model = field(j, "model");
+  if (!model.is_object() || model.value("type", "") != "BPE" || !field(model, "vocab").is_object()) {
     return Unsupported(
         "%s: only byte-level BPE tokenizers (model.type BPE with a vocab) are supported",
         path.c_str());
@@ -73,7 +81,8 @@ StatusOr<VocabSpec> vocab_spec_from_hf(const std::string& dir) {
   s.model = "gpt2";
   s.ignore_merges = model.value("ignore_merges", false);
   int64_t n = 0;
-  for (auto it = model["vocab"].begin(); it != model["vocab"].end(); ++it) {
+  const auto& vocab = field(model, "vocab");
+  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
     if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0 ||
         it.value().get<int64_t>() >= (1 << 30)) {
       return Corrupt("%s: vocab id of '%s' is not a valid id", path.c_str(), it.key().c_str());
@@ -93,7 +102,7 @@ StatusOr<VocabSpec> vocab_spec_from_hf(const std::string& dir) {
   }
   s.tokens.assign(size_t(n), std::string());
   s.types.assign(size_t(n), TokenType::kUnused);
-  for (auto it = model["vocab"].begin(); it != model["vocab"].end(); ++it) {
+  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
     const size_t id = size_t(it.value().get<int64_t>());
     s.tokens[id] = it.key();
     s.types[id] = TokenType::kNormal;
@@ -115,8 +124,8 @@ StatusOr<VocabSpec> vocab_spec_from_hf(const std::string& dir) {
       return Corrupt("%s: a merge is neither \"a b\" nor [\"a\", \"b\"]", path.c_str());
     }
   }
-  OMNI_RETURN_IF_ERROR(pre_patterns(j["pre_tokenizer"], path, &s.pre_patterns));
-  const auto& norm = j["normalizer"];
+  OMNI_RETURN_IF_ERROR(pre_patterns(field(j, "pre_tokenizer"), path, &s.pre_patterns));
+  const auto& norm = field(j, "normalizer");
   if (norm.is_object()) {
     const std::string type = norm.value("type", "");
     if (type == "NFC") {
@@ -129,7 +138,7 @@ StatusOr<VocabSpec> vocab_spec_from_hf(const std::string& dir) {
   // BOS / EOS by their texts in tokenizer_config.json.
   if (auto cfg = read_json(dir + "/tokenizer_config.json"); cfg.ok()) {
     auto id_of = [&](const char* key) -> int32_t {
-      const auto& v = (*cfg)[key];
+      const auto& v = field(*cfg, key);
       const std::string text = v.is_string()   ? v.get<std::string>()
                                : v.is_object() ? v.value("content", "")
                                                : "";
@@ -148,7 +157,7 @@ StatusOr<VocabSpec> vocab_spec_from_hf(const std::string& dir) {
 std::string chat_template_from_hf(const std::string& dir) {
   auto cfg = read_json(dir + "/tokenizer_config.json");
   if (!cfg.ok()) return "";
-  const auto& t = (*cfg)["chat_template"];
+  const auto& t = field(*cfg, "chat_template");
   return t.is_string() ? t.get<std::string>() : "";
 }
 

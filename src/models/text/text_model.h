@@ -50,7 +50,7 @@ class TextModel {
   bool neox_rope() const { return neox_rope_; }
 
  private:
-  friend StatusOr<std::unique_ptr<TextModel>> load_hf_text_model(const std::string& path);
+  friend StatusOr<std::unique_ptr<TextModel>> load_hf_text_model_impl(const std::string& path);
   TextModel() = default;
 
   GgufFile file_;

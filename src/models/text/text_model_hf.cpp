@@ -55,7 +55,20 @@ class HfLoader {
 
 }  // namespace
 
+
+StatusOr<std::unique_ptr<TextModel>> load_hf_text_model_impl(const std::string& path);
+
 StatusOr<std::unique_ptr<TextModel>> load_hf_text_model(const std::string& path) {
+  // A JSON value of an unexpected type (say "rms_norm_eps": "x") makes nlohmann::json throw;
+  // that is a malformed file, reported as such.
+  try {
+    return load_hf_text_model_impl(path);
+  } catch (const nlohmann::json::exception& e) {
+    return Corrupt("%s: unexpected value in config.json or tokenizer.json: %s", path.c_str(), e.what());
+  }
+}
+
+StatusOr<std::unique_ptr<TextModel>> load_hf_text_model_impl(const std::string& path) {
   auto m = std::unique_ptr<TextModel>(new TextModel());
   OMNI_ASSIGN_OR_RETURN(SafetensorsModel st, SafetensorsModel::open(path));
   m->safetensors_ = std::make_unique<SafetensorsModel>(std::move(st));
@@ -63,7 +76,9 @@ StatusOr<std::unique_ptr<TextModel>> load_hf_text_model(const std::string& path)
   const std::string cfg_path = dir + "/config.json";
   if (m->safetensors_->config_json().empty())
     return NotFound("%s: no config.json beside the weights", cfg_path.c_str());
-  const nlohmann::json cfg = nlohmann::json::parse(m->safetensors_->config_json(), nullptr, false);
+  // Not const: operator[] on a const json with a missing key is undefined behaviour; on a mutable
+  // one it yields null.
+  nlohmann::json cfg = nlohmann::json::parse(m->safetensors_->config_json(), nullptr, false);
   if (cfg.is_discarded() || !cfg.is_object())
     return Corrupt("%s: not a JSON object", cfg_path.c_str());
   const std::string type = cfg.value("model_type", "");
@@ -75,7 +90,7 @@ StatusOr<std::unique_ptr<TextModel>> load_hf_text_model(const std::string& path)
   m->neox_rope_ = true;
   TextHParams& hp = m->hp_;
   auto get = [&](const char* key, int64_t fallback) -> int64_t {
-    const auto& v = cfg[key];
+    const auto& v = cfg[std::string(key)];
     return v.is_number_integer() ? v.get<int64_t>() : fallback;
   };
   hp.n_embd = get("hidden_size", 0);
@@ -101,7 +116,7 @@ StatusOr<std::unique_ptr<TextModel>> load_hf_text_model(const std::string& path)
                    cfg_path.c_str(), (long long)hp.n_head, (long long)hp.n_head_kv,
                    (long long)hp.head_dim);
   }
-  if (const auto& rs = cfg["rope_scaling"]; rs.is_object()) {
+  if (const auto& rs = cfg["rope_scaling"]; rs.is_object()) {  // cfg is mutable: absent -> null
     const std::string rt = rs.value("rope_type", rs.value("type", ""));
     if (rt != "llama3")
       return Unsupported("%s: rope_scaling type '%s' (supported: llama3)", cfg_path.c_str(),
