@@ -60,9 +60,14 @@ int run_tokenize_command(int argc, char** argv) {
       {{"--special"}, false, ""},
       {{"--decode"}, false, ""},
       {{"--count"}, false, ""},
+      {{"-h", "--help"}, false, ""},
   };
   auto args = Args::parse(argc, argv, 2, specs);
   if (!args.ok()) return fail(args.status());
+  if (args->has("-h")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
   if (args->has("--vocab") == args->has("--encoding") || args->positional().size() > 1) {
     std::fputs(kUsage, stderr);
     return 2;

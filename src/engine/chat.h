@@ -15,8 +15,10 @@ struct ChatMessage {
   std::string content;
 };
 
-// The conversation as the model expects to read it, ending with the assistant's turn opened when
-// add_generation_prompt. Models without a template get ChatML (<|im_start|>role ... <|im_end|>).
+// The conversation as the model expects to read it, rendered with its chat template (the
+// Jinja2 subset of src/tokenizers/jinja, with the environment Hugging Face uses), ending with the
+// assistant's turn opened when add_generation_prompt. Models without a template get ChatML
+// (<|im_start|>role ... <|im_end|>).
 StatusOr<std::string> render_chat(const TextModel& model, const std::vector<ChatMessage>& messages,
                                   bool add_generation_prompt = true);
 
