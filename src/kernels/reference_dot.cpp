@@ -88,11 +88,11 @@ KernelTable make_reference_table() {
   t.isa = Isa::kScalar;
 #define OMNI_DEQ(T) t.dequantize[uint32_t(DType::T)] = dequantize<DType::T>;
   OMNI_DEQ(F32)
-  OMNI_DEQ(F16) OMNI_DEQ(BF16) OMNI_DEQ(Q4_0) OMNI_DEQ(Q4_1) OMNI_DEQ(Q5_0) OMNI_DEQ(Q5_1)
-      OMNI_DEQ(Q8_0) OMNI_DEQ(Q2_K) OMNI_DEQ(Q3_K) OMNI_DEQ(Q4_K) OMNI_DEQ(Q5_K) OMNI_DEQ(Q6_K)
-          OMNI_DEQ(Q8_K)
+  OMNI_DEQ(F16)
+  OMNI_DEQ(BF16) OMNI_DEQ(Q4_0) OMNI_DEQ(Q4_1) OMNI_DEQ(Q5_0) OMNI_DEQ(Q5_1) OMNI_DEQ(Q8_0)
+      OMNI_DEQ(Q2_K) OMNI_DEQ(Q3_K) OMNI_DEQ(Q4_K) OMNI_DEQ(Q5_K) OMNI_DEQ(Q6_K) OMNI_DEQ(Q8_K)
 #undef OMNI_DEQ
-              t.vec_dot[uint32_t(DType::F32)] = dot_f32;
+          t.vec_dot[uint32_t(DType::F32)] = dot_f32;
   t.vec_dot[uint32_t(DType::F16)] = dot_f16;
   t.vec_dot[uint32_t(DType::BF16)] = dot_bf16;
   t.vec_dot[uint32_t(DType::Q4_0)] = dot_legacy<BlockQ4_0>;

@@ -67,7 +67,8 @@ StatusOr<VocabSpec> vocab_spec_from_hf(const std::string& dir) {
   const std::string path = dir + "/tokenizer.json";
   OMNI_ASSIGN_OR_RETURN(nlohmann::json j, read_json(path));
   const auto& model = field(j, "model");
-  if (!model.is_object() || model.value("type", "") != "BPE" || !field(model, "vocab").is_object()) {
+  if (!model.is_object() || model.value("type", "") != "BPE" ||
+      !field(model, "vocab").is_object()) {
     return Unsupported(
         "%s: only byte-level BPE tokenizers (model.type BPE with a vocab) are supported",
         path.c_str());

@@ -81,6 +81,8 @@ inline int32_t sum_i8(const int8_t* a, int n) {
 
 constinit const KernelTable kTable = make_table(Isa::kAvx2);
 
-const KernelTable& table() { return kTable; }
+const KernelTable& table() {
+  return kTable;
+}
 
 }  // namespace omni::avx2

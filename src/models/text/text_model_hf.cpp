@@ -55,7 +55,6 @@ class HfLoader {
 
 }  // namespace
 
-
 StatusOr<std::unique_ptr<TextModel>> load_hf_text_model_impl(const std::string& path);
 
 StatusOr<std::unique_ptr<TextModel>> load_hf_text_model(const std::string& path) {
@@ -64,7 +63,8 @@ StatusOr<std::unique_ptr<TextModel>> load_hf_text_model(const std::string& path)
   try {
     return load_hf_text_model_impl(path);
   } catch (const nlohmann::json::exception& e) {
-    return Corrupt("%s: unexpected value in config.json or tokenizer.json: %s", path.c_str(), e.what());
+    return Corrupt("%s: unexpected value in config.json or tokenizer.json: %s", path.c_str(),
+                   e.what());
   }
 }
 
