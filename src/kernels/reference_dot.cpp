@@ -86,13 +86,21 @@ float dot_k(int64_t n, const void* w, const void* a) {
 KernelTable make_reference_table() {
   KernelTable t{};
   t.isa = Isa::kScalar;
-#define OMNI_DEQ(T) t.dequantize[uint32_t(DType::T)] = dequantize<DType::T>;
-  OMNI_DEQ(F32)
-  OMNI_DEQ(F16)
-  OMNI_DEQ(BF16) OMNI_DEQ(Q4_0) OMNI_DEQ(Q4_1) OMNI_DEQ(Q5_0) OMNI_DEQ(Q5_1) OMNI_DEQ(Q8_0)
-      OMNI_DEQ(Q2_K) OMNI_DEQ(Q3_K) OMNI_DEQ(Q4_K) OMNI_DEQ(Q5_K) OMNI_DEQ(Q6_K) OMNI_DEQ(Q8_K)
-#undef OMNI_DEQ
-          t.vec_dot[uint32_t(DType::F32)] = dot_f32;
+  t.dequantize[uint32_t(DType::F32)] = dequantize<DType::F32>;
+  t.dequantize[uint32_t(DType::F16)] = dequantize<DType::F16>;
+  t.dequantize[uint32_t(DType::BF16)] = dequantize<DType::BF16>;
+  t.dequantize[uint32_t(DType::Q4_0)] = dequantize<DType::Q4_0>;
+  t.dequantize[uint32_t(DType::Q4_1)] = dequantize<DType::Q4_1>;
+  t.dequantize[uint32_t(DType::Q5_0)] = dequantize<DType::Q5_0>;
+  t.dequantize[uint32_t(DType::Q5_1)] = dequantize<DType::Q5_1>;
+  t.dequantize[uint32_t(DType::Q8_0)] = dequantize<DType::Q8_0>;
+  t.dequantize[uint32_t(DType::Q2_K)] = dequantize<DType::Q2_K>;
+  t.dequantize[uint32_t(DType::Q3_K)] = dequantize<DType::Q3_K>;
+  t.dequantize[uint32_t(DType::Q4_K)] = dequantize<DType::Q4_K>;
+  t.dequantize[uint32_t(DType::Q5_K)] = dequantize<DType::Q5_K>;
+  t.dequantize[uint32_t(DType::Q6_K)] = dequantize<DType::Q6_K>;
+  t.dequantize[uint32_t(DType::Q8_K)] = dequantize<DType::Q8_K>;
+  t.vec_dot[uint32_t(DType::F32)] = dot_f32;
   t.vec_dot[uint32_t(DType::F16)] = dot_f16;
   t.vec_dot[uint32_t(DType::BF16)] = dot_bf16;
   t.vec_dot[uint32_t(DType::Q4_0)] = dot_legacy<BlockQ4_0>;
