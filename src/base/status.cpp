@@ -21,6 +21,8 @@ const char* status_code_name(StatusCode code) {
       return "unsupported";
     case StatusCode::kOutOfRange:
       return "out of range";
+    case StatusCode::kUnavailable:
+      return "unavailable";
     case StatusCode::kInternal:
       return "internal error";
   }

@@ -18,6 +18,7 @@ enum class StatusCode {
   kCorrupt,          // a file's bytes break its format's rules
   kUnsupported,      // valid input that this build does not handle (yet)
   kOutOfRange,       // a limit was reached (the context window, a size cap)
+  kUnavailable,      // cannot be served now (a full queue, shutting down); retrying later may work
   kInternal,
 };
 
@@ -61,6 +62,7 @@ OMNI_DEFINE_ERROR(IoError, StatusCode::kIoError)
 OMNI_DEFINE_ERROR(Corrupt, StatusCode::kCorrupt)
 OMNI_DEFINE_ERROR(Unsupported, StatusCode::kUnsupported)
 OMNI_DEFINE_ERROR(OutOfRange, StatusCode::kOutOfRange)
+OMNI_DEFINE_ERROR(Unavailable, StatusCode::kUnavailable)
 OMNI_DEFINE_ERROR(Internal, StatusCode::kInternal)
 #pragma GCC diagnostic pop
 #undef OMNI_DEFINE_ERROR

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "tokenizers/unicode.h"
+#include "engine/text_stream.h"
 
 namespace omni {
 
@@ -23,18 +23,12 @@ StatusOr<GenerateResult> generate(TextSession& session, std::span<const int32_t>
   GenerateResult r;
   OMNI_ASSIGN_OR_RETURN(r.prompt, session.set_tokens(prompt));
   const Tokenizer* tok = session.model().tokenizer();
-  size_t max_stop = 0;
-  for (const auto& s : o.stop) max_stop = std::max(max_stop, s.size());
-  std::string text;    // everything generated so far
-  size_t emitted = 0;  // bytes of `text` handed to the callback
-  StreamingDecoder decoder(*tok);
-  bool cancelled = false;
-  auto emit_up_to = [&](size_t end, const TokenChoice& step) {
-    if (end > emitted) {
-      if (on_text && !on_text(std::string_view(text).substr(emitted, end - emitted), step))
-        cancelled = true;
-      emitted = end;
-    }
+  TextStream stream(tok, o.stop);
+  bool cancelled = false, stop_string = false;
+  std::string piece;
+  auto deliver = [&](const TokenChoice& step) {
+    if (!piece.empty() && on_text && !on_text(piece, step)) cancelled = true;
+    piece.clear();
   };
   r.finish_reason = "length";
   for (int i = 0; o.max_tokens < 0 || i < o.max_tokens; ++i) {
@@ -45,26 +39,9 @@ StatusOr<GenerateResult> generate(TextSession& session, std::span<const int32_t>
       r.finish_reason = "stop";
       break;
     }
-    if (tok) text += decoder.push(step.id);
-    // A stop string ends the text where it starts.
-    size_t cut = std::string::npos;
-    for (const auto& s : o.stop) {
-      if (s.empty()) continue;
-      const size_t from = emitted >= s.size() ? emitted - s.size() + 1 : 0;
-      const size_t at = text.find(s, from);
-      if (at != std::string::npos) cut = std::min(cut, at);
-    }
-    if (cut != std::string::npos) {
-      text.resize(cut);
-      emit_up_to(cut, step);
-      r.finish_reason = "stop";
-      break;
-    }
-    // Hold back what could still begin a stop string, without splitting a character.
-    size_t safe = text.size() >= max_stop ? text.size() - (max_stop ? max_stop - 1 : 0) : 0;
-    safe = unicode::complete_utf8_prefix(std::string_view(text).substr(0, safe));
-    emit_up_to(std::max(safe, emitted), step);
-    if (cancelled) {
+    stop_string = stream.push(step.id, &piece);
+    deliver(step);
+    if (stop_string || cancelled) {
       r.finish_reason = "stop";
       break;
     }
@@ -72,9 +49,12 @@ StatusOr<GenerateResult> generate(TextSession& session, std::span<const int32_t>
     auto appended = session.append(std::span<const int32_t>(&id, 1));
     if (!appended.ok()) return appended.status();
   }
-  if (tok && r.finish_reason == "length") text += decoder.flush();
-  if (!r.steps.empty()) emit_up_to(text.size(), r.steps.back());
-  r.text = text;
+  // Nothing more will come: release what was held for a possible stop string or character.
+  if (!stop_string && !cancelled && !r.steps.empty()) {
+    stream.finish(&piece);
+    deliver(r.steps.back());
+  }
+  r.text = stream.text();
   return r;
 }
 

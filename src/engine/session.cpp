@@ -20,7 +20,7 @@ Status TextSession::evaluate(std::span<const int32_t> tokens, int64_t pos0,
                              (long long)n_vocab - 1);
   }
   for (size_t done = 0; done < tokens.size();) {
-    const size_t n = std::min<size_t>(size_t(state_.n_batch), tokens.size() - done);
+    const size_t n = std::min<size_t>(size_t(state_.n_batch()), tokens.size() - done);
     float* out = nullptr;
     if (all_logits) {
       const size_t at = all_logits->size();
@@ -37,12 +37,12 @@ Status TextSession::evaluate(std::span<const int32_t> tokens, int64_t pos0,
 StatusOr<EvalStats> TextSession::set_tokens(std::span<const int32_t> tokens,
                                             std::vector<float>* all_logits) {
   if (tokens.empty()) return InvalidArgument("no tokens to evaluate");
-  if (int64_t(tokens.size()) > state_.n_ctx) {
+  if (int64_t(tokens.size()) > state_.n_ctx()) {
     return OutOfRange(
         "context_length_exceeded: %zu tokens do not fit in the context of %lld tokens; shorten the "
         "conversation or "
         "start the session with a larger context",
-        tokens.size(), (long long)state_.n_ctx);
+        tokens.size(), (long long)state_.n_ctx());
   }
   size_t keep = 0;
   while (keep < tokens_.size() && keep < tokens.size() && tokens_[keep] == tokens[keep]) ++keep;
@@ -54,11 +54,11 @@ StatusOr<EvalStats> TextSession::set_tokens(std::span<const int32_t> tokens,
 
 StatusOr<EvalStats> TextSession::append(std::span<const int32_t> tokens) {
   if (tokens.empty()) return EvalStats{int64_t(tokens_.size()), 0};
-  if (int64_t(tokens_.size() + tokens.size()) > state_.n_ctx) {
+  if (int64_t(tokens_.size() + tokens.size()) > state_.n_ctx()) {
     return OutOfRange(
         "context_length_exceeded: %zu more tokens do not fit after %zu in the context of %lld "
         "tokens",
-        tokens.size(), tokens_.size(), (long long)state_.n_ctx);
+        tokens.size(), tokens_.size(), (long long)state_.n_ctx());
   }
   OMNI_RETURN_IF_ERROR(evaluate(tokens, int64_t(tokens_.size()), nullptr));
   tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());

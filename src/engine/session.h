@@ -39,7 +39,7 @@ class TextSession {
 
   std::span<const float> logits() const { return state_.logits; }  // of the last token held
   const std::vector<int32_t>& tokens() const { return tokens_; }
-  int64_t n_ctx() const { return state_.n_ctx; }
+  int64_t n_ctx() const { return state_.n_ctx(); }
   const TextModel& model() const { return model_; }
 
  private:

@@ -1,4 +1,4 @@
-// Causal grouped-query attention over a key/value cache.
+// Causal grouped-query attention over key/value caches.
 #pragma once
 
 #include <cstdint>
@@ -13,13 +13,19 @@ struct AttentionShape {
   int head_dim = 0;
 };
 
-// For each of n_tokens new tokens at positions pos0 .. pos0 + n_tokens - 1:
-//   out[t, h] = sum_p softmax_p(q[t, h] . k[p, g] / sqrt(head_dim)) v[p, g],  p <= pos0 + t
-// q: [n_tokens, n_head * head_dim]; k_cache, v_cache: [n_ctx, n_head_kv * head_dim] holding
-// positions 0 .. pos0 + n_tokens - 1; out: [n_tokens, n_head * head_dim];
-// scores: scratch of n_threads * (pos0 + n_tokens) floats.
-void attention(const float* q, const float* k_cache, const float* v_cache, float* out,
-               int64_t n_tokens, int64_t pos0, const AttentionShape& s, float* scores,
-               ThreadPool& pool);
+// What one query row attends to: the first `len` positions of a cache ([n_ctx, n_head_kv *
+// head_dim] each for keys and values).
+struct AttentionSpan {
+  const float* k = nullptr;
+  const float* v = nullptr;
+  int64_t len = 0;
+};
+
+// For each of n_tokens query rows t:
+//   out[t, h] = sum_{p < span[t].len} softmax_p(q[t, h] . k[p, g] / sqrt(head_dim)) v[p, g]
+// q: [n_tokens, n_head * head_dim]; out: [n_tokens, n_head * head_dim]; scores: scratch of
+// n_threads * max_len floats, where max_len >= every span's len.
+void attention(const float* q, const AttentionSpan* spans, float* out, int64_t n_tokens,
+               const AttentionShape& s, float* scores, int64_t max_len, ThreadPool& pool);
 
 }  // namespace omni::nn

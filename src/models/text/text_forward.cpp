@@ -3,19 +3,27 @@
 #include <cstring>
 
 #include "kernels/kernels.h"
-#include "nn/attention.h"
 #include "nn/ops.h"
 
 namespace omni {
 
-TextState make_text_state(const TextModel& model, int64_t n_ctx, int64_t n_batch, int n_threads) {
+KvCache make_kv_cache(const TextModel& model, int64_t n_ctx) {
+  const TextHParams& hp = model.hparams();
+  const int64_t kv_dim = hp.n_head_kv * hp.head_dim;
+  KvCache c;
+  c.n_ctx = n_ctx;
+  c.k.assign(size_t(hp.n_layer), std::vector<float>(size_t(n_ctx * kv_dim)));
+  c.v.assign(size_t(hp.n_layer), std::vector<float>(size_t(n_ctx * kv_dim)));
+  return c;
+}
+
+TextScratch make_text_scratch(const TextModel& model, int64_t n_batch, int64_t max_ctx,
+                              int n_threads) {
   const TextHParams& hp = model.hparams();
   const int64_t q_dim = hp.n_head * hp.head_dim, kv_dim = hp.n_head_kv * hp.head_dim;
-  TextState s;
-  s.n_ctx = n_ctx;
+  TextScratch s;
   s.n_batch = n_batch;
-  s.k_cache.assign(size_t(hp.n_layer), std::vector<float>(size_t(n_ctx * kv_dim)));
-  s.v_cache.assign(size_t(hp.n_layer), std::vector<float>(size_t(n_ctx * kv_dim)));
+  s.max_ctx = max_ctx;
   s.x.resize(size_t(n_batch * hp.n_embd));
   s.h.resize(size_t(n_batch * hp.n_embd));
   s.q.resize(size_t(n_batch * q_dim));
@@ -25,15 +33,17 @@ TextState make_text_state(const TextModel& model, int64_t n_ctx, int64_t n_batch
   s.proj.resize(size_t(n_batch * hp.n_embd));
   s.gate.resize(size_t(n_batch * hp.n_ff));
   s.up.resize(size_t(n_batch * hp.n_ff));
-  s.scores.resize(size_t(n_threads) * size_t(n_ctx));
-  s.logits.resize(size_t(model.n_vocab()));
+  s.scores.resize(size_t(n_threads) * size_t(max_ctx));
+  s.logit_rows.reserve(size_t(n_batch));
+  s.spans.resize(size_t(n_batch));
   return s;
 }
 
-void text_forward(const TextModel& model, TextState& s, const int32_t* tokens, int64_t n,
-                  int64_t pos0, float* all_logits, ThreadPool& pool) {
+void text_forward_batch(const TextModel& model, TextScratch& s, std::span<const BatchToken> batch,
+                        std::span<KvCache* const> caches, float* logits, ThreadPool& pool) {
   const TextHParams& hp = model.hparams();
   const KernelTable& k = select_kernels();  // dispatch once per forward pass
+  const int64_t n = int64_t(batch.size());
   const int64_t d = hp.n_embd, q_dim = hp.n_head * hp.head_dim, kv_dim = hp.n_head_kv * hp.head_dim;
   const nn::AttentionShape shape{int(hp.n_head), int(hp.n_head_kv), int(hp.head_dim)};
   nn::RopeParams rope;
@@ -45,7 +55,7 @@ void text_forward(const TextModel& model, TextState& s, const int32_t* tokens, i
   // x: [n, d] token embeddings.
   const TensorView& embd = model.token_embedding();
   for (int64_t t = 0; t < n; ++t) {
-    k.dequantize[uint32_t(embd.type)](embd.row(tokens[t]), s.x.data() + t * d, d);
+    k.dequantize[uint32_t(embd.type)](embd.row(batch[size_t(t)].id), s.x.data() + t * d, d);
   }
 
   for (size_t il = 0; il < model.layers().size(); ++il) {
@@ -65,15 +75,19 @@ void text_forward(const TextModel& model, TextState& s, const int32_t* tokens, i
       nn::rms_norm(s.k.data(), L.k_norm.data(), s.k.data(), n * hp.n_head_kv, hp.head_dim,
                    hp.rms_eps);
     }
-    float* kc = s.k_cache[il].data();
-    float* vc = s.v_cache[il].data();
-    for (int64_t t = 0; t < n; ++t) {
-      nn::rope(s.q.data() + t * q_dim, int(hp.n_head), int(hp.head_dim), pos0 + t, rope);
-      nn::rope(s.k.data() + t * kv_dim, int(hp.n_head_kv), int(hp.head_dim), pos0 + t, rope);
+    for (int64_t t = 0; t < n; ++t) {  // rotate, then store k and v at the token's position
+      const BatchToken& b = batch[size_t(t)];
+      nn::rope(s.q.data() + t * q_dim, int(hp.n_head), int(hp.head_dim), b.pos, rope);
+      nn::rope(s.k.data() + t * kv_dim, int(hp.n_head_kv), int(hp.head_dim), b.pos, rope);
+      KvCache& c = *caches[size_t(b.seq)];
+      std::memcpy(c.k[il].data() + b.pos * kv_dim, s.k.data() + t * kv_dim,
+                  sizeof(float) * size_t(kv_dim));
+      std::memcpy(c.v[il].data() + b.pos * kv_dim, s.v.data() + t * kv_dim,
+                  sizeof(float) * size_t(kv_dim));
+      s.spans[size_t(t)] = {c.k[il].data(), c.v[il].data(), b.pos + 1};  // causal
     }
-    std::memcpy(kc + pos0 * kv_dim, s.k.data(), sizeof(float) * size_t(n * kv_dim));
-    std::memcpy(vc + pos0 * kv_dim, s.v.data(), sizeof(float) * size_t(n * kv_dim));
-    nn::attention(s.q.data(), kc, vc, s.attn.data(), n, pos0, shape, s.scores.data(), pool);
+    nn::attention(s.q.data(), s.spans.data(), s.attn.data(), n, shape, s.scores.data(), s.max_ctx,
+                  pool);
     nn::matmul(k, L.wo, s.attn.data(), n, s.proj.data(), pool, s.matmul);  // [n, d]
     for (int64_t i = 0; i < n * d; ++i) s.x[size_t(i)] += s.proj[size_t(i)];
 
@@ -86,17 +100,41 @@ void text_forward(const TextModel& model, TextState& s, const int32_t* tokens, i
     for (int64_t i = 0; i < n * d; ++i) s.x[size_t(i)] += s.proj[size_t(i)];
   }
 
-  // Output: all positions on request, otherwise only the last.
-  const int64_t first = all_logits ? 0 : n - 1;
-  const int64_t count = n - first;
-  nn::rms_norm(s.x.data() + first * d, model.output_norm().data(), s.h.data(), count, d,
-               hp.rms_eps);
+  // Output: only the rows that ask for logits, gathered into h.
+  int64_t count = 0;
+  for (int64_t t = 0; t < n; ++t) {
+    if (!batch[size_t(t)].logits) continue;
+    nn::rms_norm(s.x.data() + t * d, model.output_norm().data(), s.h.data() + count * d, 1, d,
+                 hp.rms_eps);
+    ++count;
+  }
+  if (count > 0) nn::matmul(k, model.output(), s.h.data(), count, logits, pool, s.matmul);
+}
+
+TextState make_text_state(const TextModel& model, int64_t n_ctx, int64_t n_batch, int n_threads) {
+  TextState s;
+  s.kv = make_kv_cache(model, n_ctx);
+  s.scratch = make_text_scratch(model, n_batch, n_ctx, n_threads);
+  s.batch.reserve(size_t(n_batch));
+  s.logits.resize(size_t(model.n_vocab()));
+  return s;
+}
+
+void text_forward(const TextModel& model, TextState& s, const int32_t* tokens, int64_t n,
+                  int64_t pos0, float* all_logits, ThreadPool& pool) {
+  s.batch.clear();
+  for (int64_t t = 0; t < n; ++t) {
+    s.batch.push_back({tokens[t], 0, pos0 + t, all_logits != nullptr || t == n - 1});
+  }
+  KvCache* cache = &s.kv;
+  const size_t n_vocab = size_t(model.n_vocab());
   if (all_logits) {
-    nn::matmul(k, model.output(), s.h.data(), count, all_logits, pool, s.matmul);
-    std::memcpy(s.logits.data(), all_logits + (count - 1) * model.n_vocab(),
-                sizeof(float) * size_t(model.n_vocab()));
+    text_forward_batch(model, s.scratch, s.batch, std::span<KvCache* const>(&cache, 1), all_logits,
+                       pool);
+    std::memcpy(s.logits.data(), all_logits + size_t(n - 1) * n_vocab, sizeof(float) * n_vocab);
   } else {
-    nn::matmul(k, model.output(), s.h.data(), 1, s.logits.data(), pool, s.matmul);
+    text_forward_batch(model, s.scratch, s.batch, std::span<KvCache* const>(&cache, 1),
+                       s.logits.data(), pool);
   }
 }
 

@@ -1,25 +1,67 @@
-// The forward pass of a llama-family model over a batch of new tokens, with the per-session state
-// it needs (key/value cache and activation scratch, all allocated once up front).
+// The forward pass of a llama-family model over a batch of new tokens.
+//
+// State is split the way a server needs it: a KvCache per sequence (a conversation), and one
+// TextScratch of activations shared by whatever batch is being evaluated. A batch may mix tokens
+// of several sequences (continuous batching): every weight matrix is read once per batch, and
+// each token attends only to its own sequence's cache.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "base/thread_pool.h"
 #include "models/text/text_model.h"
+#include "nn/attention.h"
 #include "nn/matmul.h"
 
 namespace omni {
 
-struct TextState {
-  int64_t n_ctx = 0;                                 // positions the cache holds
-  int64_t n_batch = 0;                               // most tokens evaluated in one forward call
-  std::vector<std::vector<float>> k_cache, v_cache;  // per layer: [n_ctx, n_head_kv * head_dim]
-  // Scratch, [n_batch, width] each.
-  std::vector<float> x, h, q, k, v, attn, proj, gate, up;
-  std::vector<float> scores;  // [n_threads, n_ctx]
-  std::vector<float> logits;  // [n_vocab]: the last evaluated position
+// The keys and values of one sequence, float32.
+struct KvCache {
+  int64_t n_ctx = 0;                     // positions it holds
+  std::vector<std::vector<float>> k, v;  // per layer: [n_ctx, n_head_kv * head_dim]
+};
+KvCache make_kv_cache(const TextModel& model, int64_t n_ctx);
+
+// Activation scratch for up to n_batch tokens attending to at most max_ctx positions.
+struct TextScratch {
+  int64_t n_batch = 0, max_ctx = 0;
+  std::vector<float> x, h, q, k, v, attn, proj, gate, up;  // [n_batch, width] each
+  std::vector<float> scores;                               // [n_threads, max_ctx]
+  std::vector<int32_t> logit_rows;                         // rows whose logits are wanted
+  std::vector<nn::AttentionSpan> spans;                    // [n_batch]
   nn::MatmulScratch matmul;
+};
+TextScratch make_text_scratch(const TextModel& model, int64_t n_batch, int64_t max_ctx,
+                              int n_threads);
+
+// One token of a batch: its id, the sequence it belongs to (an index into the caches span), its
+// position there, and whether its logits are wanted.
+struct BatchToken {
+  int32_t id = 0;
+  int32_t seq = 0;
+  int64_t pos = 0;
+  bool logits = false;
+};
+
+// Evaluates `batch` (at most scratch.n_batch tokens). For every token, caches[seq] must hold
+// positions 0 .. pos - 1, either from earlier calls or from tokens of this batch, and pos must be
+// below caches[seq]->n_ctx and scratch.max_ctx. Writes each token's key and value at its
+// position, and the logits of the tokens that ask for them to `logits`, in batch order
+// ([count of such tokens, n_vocab]).
+void text_forward_batch(const TextModel& model, TextScratch& scratch,
+                        std::span<const BatchToken> batch, std::span<KvCache* const> caches,
+                        float* logits, ThreadPool& pool);
+
+// A single sequence: its cache, scratch, and the last position's logits.
+struct TextState {
+  KvCache kv;
+  TextScratch scratch;
+  std::vector<BatchToken> batch;
+  std::vector<float> logits;  // [n_vocab]: the last evaluated position
+  int64_t n_ctx() const { return kv.n_ctx; }
+  int64_t n_batch() const { return scratch.n_batch; }
 };
 
 TextState make_text_state(const TextModel& model, int64_t n_ctx, int64_t n_batch, int n_threads);
