@@ -8,6 +8,7 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config        # build
   nlohmann-json3-dev                      # JSON (safetensors headers, config.json)
   libpcre2-dev                            # pre-tokenizer regular expressions (BSD licence)
+  libsndfile1-dev libsamplerate0-dev      # audio: decoding WAV/MP3/FLAC/Ogg (LGPL, linked dynamically), resampling (BSD)
   unicode-data                            # Unicode character database (tokenizer tables)
   libgtest-dev                            # unit tests
   clang libclang-rt-14-dev                # sanitizer and fuzzing build
