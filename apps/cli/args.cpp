@@ -26,6 +26,7 @@ StatusOr<Args> Args::parse(int argc, char** argv, int first, const std::vector<O
     if (spec->takes_value) {
       if (i + 1 >= argc) return InvalidArgument("option %s needs a value", a.c_str());
       args.values_[key] = argv[++i];
+      args.all_values_[key].push_back(argv[i]);
     } else {
       args.flags_.insert(key);
     }
@@ -35,6 +36,11 @@ StatusOr<Args> Args::parse(int argc, char** argv, int first, const std::vector<O
 
 bool Args::has(const std::string& name) const {
   return flags_.count(name) || values_.count(name);
+}
+
+std::vector<std::string> Args::get_all(const std::string& name) const {
+  auto it = all_values_.find(name);
+  return it == all_values_.end() ? std::vector<std::string>() : it->second;
 }
 
 std::string Args::get(const std::string& name, const std::string& fallback) const {

@@ -25,12 +25,15 @@ class Args {
 
   bool has(const std::string& name) const;  // name: the first name of the spec
   std::string get(const std::string& name, const std::string& fallback = "") const;
+  // Every value given for a repeatable option, in order (get() returns the last).
+  std::vector<std::string> get_all(const std::string& name) const;
   StatusOr<int64_t> get_int(const std::string& name, int64_t fallback) const;
   StatusOr<double> get_float(const std::string& name, double fallback) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> all_values_;
   std::set<std::string> flags_;
   std::vector<std::string> positional_;
 };

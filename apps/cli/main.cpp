@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  run           generate text with a llama, qwen2 or qwen3 model (GGUF)\n"
+    "  serve         an OpenAI-compatible API server (chat completions, streaming, batching)\n"
     "  model synth   write a random-weight model with real shapes (GGUF)\n"
     "  model info    describe a GGUF file or safetensors model\n"
     "  model dequant rewrite a GGUF file with every tensor as f32\n"
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   if (command == "system") return print_system();
   if (command == "tokenize") return omni::cli::run_tokenize_command(argc, argv);
   if (command == "run") return omni::cli::run_run_command(argc, argv);
+  if (command == "serve") return omni::cli::run_serve_command(argc, argv);
   if (command == "--version" || command == "version") {
     std::printf("omni 0.1.0\n");
     return 0;

@@ -8,7 +8,7 @@ namespace omni {
 
 TextStream::TextStream(const Tokenizer* tokenizer, std::vector<std::string> stop)
     : stop_(std::move(stop)) {
-  if (tokenizer) decoder_.emplace(*tokenizer);
+  if (tokenizer) decoder_.emplace(*tokenizer, /*skip_special=*/true);
   std::erase_if(stop_, [](const std::string& s) { return s.empty(); });
   for (const auto& s : stop_) max_stop_ = std::max(max_stop_, s.size());
 }

@@ -1,4 +1,5 @@
-// Sampled tokens to final text, for streaming: text is released only when it can no longer
+// Sampled tokens to final text (control tokens such as <|im_end|> are not text), for streaming:
+// text is released only when it can no longer
 // change — never part of a UTF-8 character, never text that might still turn out to be the start
 // of a stop string — and a stop string ends the text where it begins (it is not part of it).
 #pragma once

@@ -1,0 +1,131 @@
+// omni serve: the OpenAI-compatible HTTP server over one model, until SIGINT or SIGTERM.
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "args.h"
+#include "base/log.h"
+#include "commands.h"
+#include "models/text/text_model.h"
+#include "server/openai_server.h"
+
+namespace omni::cli {
+
+namespace {
+
+const std::vector<OptionSpec> kSpecs = {
+    {{"-m", "--model"}, true, "FILE      model (GGUF file or Hugging Face directory)"},
+    {{"--host"}, true, "ADDR         address to listen on (default 127.0.0.1)"},
+    {{"--port"}, true, "N            port (default 8080; 0 picks a free one)"},
+    {{"--api-key"},
+     true,
+     "KEY       accepted API key (repeatable, or comma-separated); none: no auth"},
+    {{"--parallel", "-np"}, true, "N   sequences generated at once (default 4)"},
+    {{"--ctx", "-c"}, true, "N        context per sequence in tokens (default 4096)"},
+    {{"--batch", "-b"}, true, "N      tokens evaluated per step (default 512)"},
+    {{"--max-queue"}, true, "N        requests waiting for a slot before 429 (default 64)"},
+    {{"--max-body-mb"}, true, "N      largest request body in MiB (default 32)"},
+    {{"--alias"}, true, "NAME         the model id clients use (default: the file name)"},
+    {{"-t", "--threads"}, true, "N    compute threads (default: all cores)"},
+    {{"--shutdown-timeout"}, true, "S  seconds requests may finish after SIGTERM (default 10)"},
+    {{"-h", "--help"}, false, "       this help"},
+};
+
+std::string default_model_id(const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.has_filename() && p.extension() == ".gguf") return p.stem().string();
+  return p.has_filename() ? p.filename().string() : p.parent_path().filename().string();
+}
+
+}  // namespace
+
+int run_serve_command(int argc, char** argv) {
+  auto args = Args::parse(argc, argv, 2, kSpecs);
+  if (!args.ok()) {
+    std::fprintf(stderr, "omni serve: %s\n", args.status().message().c_str());
+    return 2;
+  }
+  if (args->has("-h") || !args->has("-m")) {
+    std::fprintf(args->has("-h") ? stdout : stderr,
+                 "usage: omni serve -m MODEL [options]\n\n"
+                 "An OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models,\n"
+                 "/health, /metrics) with continuous batching.\n\noptions:\n%s",
+                 usage_lines(kSpecs).c_str());
+    return args->has("-h") ? 0 : 2;
+  }
+  server::ServerOptions o;
+  o.host = args->get("--host", "127.0.0.1");
+  auto port = args->get_int("--port", 8080);
+  auto parallel = args->get_int("--parallel", 4);
+  auto ctx = args->get_int("--ctx", 4096);
+  auto batch = args->get_int("--batch", 512);
+  auto queue = args->get_int("--max-queue", 64);
+  auto body = args->get_int("--max-body-mb", 32);
+  auto threads = args->get_int("-t", int64_t(std::max(1u, std::thread::hardware_concurrency())));
+  auto drain = args->get_float("--shutdown-timeout", 10.0);
+  for (const Status* s : {&port.status(), &parallel.status(), &ctx.status(), &batch.status(),
+                          &queue.status(), &body.status(), &threads.status(), &drain.status()}) {
+    if (!s->ok()) {
+      std::fprintf(stderr, "omni serve: %s\n", s->message().c_str());
+      return 2;
+    }
+  }
+  if (*port < 0 || *port > 65535 || *parallel < 1 || *ctx < 1 || *batch < 1 || *queue < 0 ||
+      *body < 1 || *threads < 1 || *drain < 0) {
+    std::fprintf(stderr,
+                 "omni serve: --port must be 0..65535 and --parallel, --ctx, --batch, "
+                 "--max-body-mb, -t at least 1\n");
+    return 2;
+  }
+  o.port = int(*port);
+  o.scheduler.n_slots = int(*parallel);
+  o.scheduler.n_ctx = *ctx;
+  o.scheduler.n_batch = *batch;
+  o.scheduler.max_queued = int(*queue);
+  o.scheduler.n_threads = int(*threads);
+  o.max_body_bytes = uint64_t(*body) << 20;
+  for (const std::string& keys : args->get_all("--api-key")) {
+    size_t start = 0;
+    while (start <= keys.size()) {
+      const size_t comma = std::min(keys.find(',', start), keys.size());
+      if (comma > start) o.api_keys.push_back(keys.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  const std::string path = args->get("-m");
+  o.model_id = args->get("--alias", default_model_id(path));
+
+  // Signals are taken by this thread alone (sigwait below): block them before any thread starts.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto model = TextModel::load(path);
+  if (!model.ok()) {
+    std::fprintf(stderr, "omni serve: %s\n", model.status().to_string().c_str());
+    return 1;
+  }
+  server::OpenAiServer srv(**model, o);
+  if (Status s = srv.start(); !s.ok()) {
+    std::fprintf(stderr, "omni serve: %s\n", s.to_string().c_str());
+    return 1;
+  }
+  log_message(LogLevel::kInfo,
+              "serving '%s' (%s) on http://%s:%d/v1 with %d slots of %lld tokens, %d threads%s",
+              o.model_id.c_str(), path.c_str(), o.host.c_str(), srv.port(), o.scheduler.n_slots,
+              (long long)std::min<int64_t>(o.scheduler.n_ctx, (*model)->hparams().n_ctx_train),
+              o.scheduler.n_threads, o.api_keys.empty() ? "" : ", API keys required");
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  log_message(LogLevel::kInfo, "%s: shutting down (requests in progress get %.1f s to finish)",
+              sig == SIGINT ? "SIGINT" : "SIGTERM", *drain);
+  srv.shutdown(std::chrono::milliseconds(int64_t(*drain * 1000)));
+  log_message(LogLevel::kInfo, "stopped");
+  return 0;
+}
+
+}  // namespace omni::cli
