@@ -8,5 +8,6 @@ int print_model_info(const char* path);           // omni model info FILE
 int run_tokenize_command(int argc, char** argv);  // omni tokenize
 int run_run_command(int argc, char** argv);       // omni run
 int run_serve_command(int argc, char** argv);     // omni serve
+int run_bench_command(int argc, char** argv);     // omni bench
 
 }  // namespace omni::cli

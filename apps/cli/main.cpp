@@ -23,6 +23,7 @@ constexpr const char* kUsage =
     "  model dequant rewrite a GGUF file with every tensor as f32\n"
     "  model zoo     write one tensor of every block type (for format tests)\n"
     "  tokenize      text to token ids and back (GGUF vocabularies, tiktoken encodings)\n"
+    "  bench         prompt and generation speed (tokens/s), llama-bench style\n"
     "  system        show the CPU features and the kernels this build selects\n"
     "\n"
     "Run 'omni model' for the options of each model command. Set OMNI_LOG=debug for more detail.\n";
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
   if (command == "tokenize") return omni::cli::run_tokenize_command(argc, argv);
   if (command == "run") return omni::cli::run_run_command(argc, argv);
   if (command == "serve") return omni::cli::run_serve_command(argc, argv);
+  if (command == "bench") return omni::cli::run_bench_command(argc, argv);
   if (command == "--version" || command == "version") {
     std::printf("omni 0.1.0\n");
     return 0;
