@@ -14,6 +14,8 @@ PACKAGES=(
   clang libclang-rt-14-dev                # sanitizer and fuzzing build
   python3 python3-numpy python3-jinja2    # independent reference implementations
   clang-format                            # code style
+  libboost-dev                            # HTTP server (Boost.Beast, header-only, Boost licence)
+  libbenchmark-dev                        # kernel micro-benchmarks (bench/bench_matmul.cpp)
 )
 
 run_main_job=1
@@ -36,6 +38,8 @@ if ! command -v node >/dev/null; then
 fi
 echo "== installing the interoperability test clients (npm)"
 (cd tests/interop && npm install --ignore-scripts --omit=optional --no-audit --no-fund --no-save --loglevel=error)
+echo "== installing the server test client (the official openai package, npm)"
+(cd tests/server && npm install --ignore-scripts --omit=optional --no-audit --no-fund --no-save --loglevel=error)
 
 echo "== building (Release) into build/"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -50,4 +54,7 @@ if [ "$run_main_job" = 1 ]; then
   echo "== omni model info models/tiny-qwen2-q4_k_m.gguf"
   build/bin/omni model info models/tiny-qwen2-q4_k_m.gguf
   build/bin/omni system
+  echo "== omni serve -m models/tiny-qwen2-q4_k_m.gguf --port 8080   (Ctrl-C stops it)"
+  echo "   try: curl http://127.0.0.1:8080/v1/chat/completions -d '{\"model\":\"tiny-qwen2-q4_k_m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":16}'"
+  exec build/bin/omni serve -m models/tiny-qwen2-q4_k_m.gguf --port 8080
 fi

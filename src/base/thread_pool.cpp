@@ -1,6 +1,11 @@
 #include "base/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace omni {
 
@@ -9,6 +14,28 @@ namespace {
 void chunk(size_t n, int parts, int index, size_t* begin, size_t* end) {
   *begin = n * size_t(index) / size_t(parts);
   *end = n * size_t(index + 1) / size_t(parts);
+}
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// Spins until done() or about kSpinTime has passed; returns done().
+constexpr auto kSpinTime = std::chrono::microseconds(100);
+template <typename Done>
+bool spin_until(const Done& done) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpinTime;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (done()) return true;
+      cpu_relax();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return done();
+  }
 }
 }  // namespace
 
@@ -21,7 +48,7 @@ ThreadPool::ThreadPool(int n_threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
+    stop_.store(true);
   }
   start_cv_.notify_all();
   for (auto& t : workers_) t.join();
@@ -30,22 +57,24 @@ ThreadPool::~ThreadPool() {
 void ThreadPool::worker_main(int index) {
   unsigned long seen = 0;
   for (;;) {
-    const std::function<void(size_t, size_t, int)>* job;
-    size_t n;
-    {
+    auto ready = [&] {
+      return stop_.load(std::memory_order_relaxed) ||
+             generation_.load(std::memory_order_acquire) != seen;
+    };
+    if (!spin_until(ready)) {
       std::unique_lock<std::mutex> lock(mutex_);
-      start_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      job = job_;
-      n = job_n_;
+      start_cv_.wait(lock, ready);
     }
+    if (stop_.load()) return;
+    seen = generation_.load(std::memory_order_acquire);
     size_t begin, end;
-    chunk(n, size(), index, &begin, &end);
-    if (begin < end) (*job)(begin, end, index);
-    {
+    chunk(job_n_, size(), index, &begin, &end);
+    if (begin < end) (*job_)(begin, end, index);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      // The caller may be asleep on done_cv_: notify under the mutex, so that it either sees
+      // pending_ == 0 when it checks or is already waiting.
       std::lock_guard<std::mutex> lock(mutex_);
-      if (--pending_ == 0) done_cv_.notify_one();
+      done_cv_.notify_one();
     }
   }
 }
@@ -55,19 +84,24 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t, size_t,
     if (n > 0) fn(0, n, 0);
     return;
   }
+  job_ = &fn;
+  job_n_ = n;
+  pending_.store(int(workers_.size()), std::memory_order_relaxed);
   {
+    // Under the mutex, so that a worker about to sleep either sees the new generation or is
+    // woken by the notify below.
     std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &fn;
-    job_n_ = n;
-    pending_ = int(workers_.size());
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
   }
   start_cv_.notify_all();
   size_t begin, end;
   chunk(n, size(), 0, &begin, &end);
   if (begin < end) fn(begin, end, 0);
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_cv_.wait(lock, [&] { return pending_ == 0; });
+  auto done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (!spin_until(done)) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_cv_.wait(lock, done);
+  }
   job_ = nullptr;
 }
 

@@ -25,10 +25,23 @@ using DequantizeRowFn = void (*)(const void* src, float* dst, int64_t n);
 // Sum over i < n of w[i] * a[i]; w in the weight type, a in vec_dot_type(weight type).
 using VecDotFn = float (*)(int64_t n, const void* w, const void* a);
 
+// The largest tile of dot products one vec_dot_tile call computes: weight rows x activation rows.
+constexpr int kTileRows = 4;
+constexpr int kTileCols = 3;
+// A tile of dot products (the micro-kernel of matrix products): for r < nr, c < nc,
+//   y[c * y_stride + r] = vec_dot(n, w + r * w_stride, a + c * a_stride)
+// with 1 <= nr <= kTileRows, 1 <= nc <= kTileCols, strides in bytes (y_stride in floats). Each
+// element is bit-identical to the same table's vec_dot, whatever nr and nc: how a matrix product
+// groups rows and tokens into tiles never changes its result. Each weight block is unpacked once
+// per tile and reused for nc activation rows, each activation block reused for nr weight rows.
+using VecDotTileFn = void (*)(int64_t n, const void* w, size_t w_stride, int nr, const void* a,
+                              size_t a_stride, int nc, float* y, size_t y_stride);
+
 struct KernelTable {
   Isa isa;
   DequantizeRowFn dequantize[kDTypeIdLimit];  // indexed by DType id; nullptr = not supported
   VecDotFn vec_dot[kDTypeIdLimit];
+  VecDotTileFn vec_dot_tile[kDTypeIdLimit];  // set wherever vec_dot is
 };
 
 // The activation encoding that vec_dot expects for weights of type `weight`.

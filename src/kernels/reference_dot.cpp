@@ -4,6 +4,7 @@
 //   K types: sum over blocks of da * (d * isc) - da * (dmin * imn), where
 //            isc = sum_g sc[g] * isum_g and imn = sum_g mn[g] * asum_g are exact integers.
 #include "kernels/kernels.h"
+#include "kernels/tile_by_dots.h"
 #include "tensor/block_unpack.h"
 #include "tensor/quantize.h"
 
@@ -114,6 +115,20 @@ KernelTable make_reference_table() {
   t.vec_dot[uint32_t(DType::Q5_K)] = dot_k<BlockQ5_K>;
   t.vec_dot[uint32_t(DType::Q6_K)] = dot_k<BlockQ6_K>;
   t.vec_dot[uint32_t(DType::Q8_K)] = dot_k<BlockQ8_K>;
+  t.vec_dot_tile[uint32_t(DType::F32)] = tile_by_dots<dot_f32>;
+  t.vec_dot_tile[uint32_t(DType::F16)] = tile_by_dots<dot_f16>;
+  t.vec_dot_tile[uint32_t(DType::BF16)] = tile_by_dots<dot_bf16>;
+  t.vec_dot_tile[uint32_t(DType::Q4_0)] = tile_by_dots<dot_legacy<BlockQ4_0>>;
+  t.vec_dot_tile[uint32_t(DType::Q4_1)] = tile_by_dots<dot_legacy<BlockQ4_1>>;
+  t.vec_dot_tile[uint32_t(DType::Q5_0)] = tile_by_dots<dot_legacy<BlockQ5_0>>;
+  t.vec_dot_tile[uint32_t(DType::Q5_1)] = tile_by_dots<dot_legacy<BlockQ5_1>>;
+  t.vec_dot_tile[uint32_t(DType::Q8_0)] = tile_by_dots<dot_legacy<BlockQ8_0>>;
+  t.vec_dot_tile[uint32_t(DType::Q2_K)] = tile_by_dots<dot_k<BlockQ2_K>>;
+  t.vec_dot_tile[uint32_t(DType::Q3_K)] = tile_by_dots<dot_k<BlockQ3_K>>;
+  t.vec_dot_tile[uint32_t(DType::Q4_K)] = tile_by_dots<dot_k<BlockQ4_K>>;
+  t.vec_dot_tile[uint32_t(DType::Q5_K)] = tile_by_dots<dot_k<BlockQ5_K>>;
+  t.vec_dot_tile[uint32_t(DType::Q6_K)] = tile_by_dots<dot_k<BlockQ6_K>>;
+  t.vec_dot_tile[uint32_t(DType::Q8_K)] = tile_by_dots<dot_k<BlockQ8_K>>;
   return t;
 }
 

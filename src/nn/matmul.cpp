@@ -1,5 +1,6 @@
 #include "nn/matmul.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "tensor/quantize.h"
@@ -10,28 +11,38 @@ void matmul(const KernelTable& k, const TensorView& w, const float* x, int64_t n
             ThreadPool& pool, MatmulScratch& scratch) {
   const int64_t n_in = w.ne[0], n_out = w.ne[1];
   const DType at = vec_dot_type(w.type);
-  const VecDotFn dot = k.vec_dot[uint32_t(w.type)];
-  assert(dot && "matmul: weight type without a dot kernel");
+  assert(k.vec_dot_tile[uint32_t(w.type)] && "matmul: weight type without a dot kernel");
   const uint8_t* act = reinterpret_cast<const uint8_t*>(x);
   size_t act_stride = size_t(n_in) * sizeof(float);
   if (at != DType::F32) {
     act_stride = row_bytes(at, n_in);
     if (scratch.encoded.size() < act_stride * size_t(n_tokens))
       scratch.encoded.resize(act_stride * size_t(n_tokens));
-    for (int64_t t = 0; t < n_tokens; ++t) {
-      (void)quantize_row(at, x + t * n_in, scratch.encoded.data() + size_t(t) * act_stride, n_in);
-    }
+    // One row per token, each encoded on its own: the split over threads does not matter.
+    uint8_t* enc = scratch.encoded.data();
+    pool.parallel_for(size_t(n_tokens), [&](size_t begin, size_t end, int) {
+      for (size_t t = begin; t < end; ++t)
+        (void)quantize_row(at, x + int64_t(t) * n_in, enc + t * act_stride, n_in);
+    });
     act = scratch.encoded.data();
   }
   const uint8_t* wdata = static_cast<const uint8_t*>(w.data);
   const size_t wstride = w.nb[1];
-  // Each thread takes a range of weight rows and multiplies every token by each row while it is
-  // in cache.
-  pool.parallel_for(size_t(n_out), [&](size_t begin, size_t end, int) {
-    for (size_t r = begin; r < end; ++r) {
-      const uint8_t* row = wdata + r * wstride;
-      for (int64_t t = 0; t < n_tokens; ++t)
-        y[t * n_out + int64_t(r)] = dot(n_in, row, act + size_t(t) * act_stride);
+  const VecDotTileFn tile = k.vec_dot_tile[uint32_t(w.type)];
+  // Threads take ranges of kTileRows-row groups. Within a range, each group of rows is multiplied
+  // by every token, kTileCols tokens per tile: the rows stay in cache while the tokens stream by.
+  // Every element is the table's vec_dot (a property of vec_dot_tile), whatever the split.
+  const size_t n_groups = (size_t(n_out) + kTileRows - 1) / kTileRows;
+  pool.parallel_for(n_groups, [&](size_t begin, size_t end, int) {
+    for (size_t g = begin; g < end; ++g) {
+      const int64_t r0 = int64_t(g) * kTileRows;
+      const int nr = int(std::min<int64_t>(kTileRows, n_out - r0));
+      const uint8_t* rows = wdata + size_t(r0) * wstride;
+      for (int64_t t = 0; t < n_tokens; t += kTileCols) {
+        const int nc = int(std::min<int64_t>(kTileCols, n_tokens - t));
+        tile(n_in, rows, wstride, nr, act + size_t(t) * act_stride, act_stride, nc,
+             y + t * n_out + r0, size_t(n_out));
+      }
     }
   });
 }

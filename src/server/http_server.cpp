@@ -7,6 +7,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
+#include <chrono>
 #include <optional>
 #include <sstream>
 
@@ -46,6 +47,21 @@ bool write_all(int fd, const char* data, size_t size) {
     return false;
   }
   return true;
+}
+
+// After an error answer sent before the request was read: stop sending, then read and drop
+// what the client still sends (up to a few seconds), so that it sees the answer rather than a
+// connection reset.
+void linger_close(int fd) {
+  ::shutdown(fd, SHUT_WR);
+  char sink[16384];
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) break;
+    const ssize_t n = ::recv(fd, sink, sizeof sink, 0);
+    if (n <= 0) break;
+  }
 }
 
 class Exchange final : public HttpExchange {
@@ -220,15 +236,17 @@ void HttpServer::serve(int fd) {
         (ec && buffer.size() == 0 && !parser.got_some())) {
       break;
     }
+    if (ec == http::error::body_limit) {  // a Content-Length over the limit
+      im.reject(fd, 413,
+                "the request body is over the limit of " +
+                    std::to_string(im.options.max_body_bytes) + " bytes");
+      linger_close(fd);
+      break;
+    }
     if (ec) {
       im.reject(fd, ec == http::error::header_limit ? 431 : 400,
                 "malformed HTTP request: " + ec.message());
-      break;
-    }
-    if (parser.content_length() && *parser.content_length() > im.options.max_body_bytes) {
-      im.reject(fd, 413,
-                "the request body is " + std::to_string(*parser.content_length()) +
-                    " bytes; the limit is " + std::to_string(im.options.max_body_bytes));
+      linger_close(fd);
       break;
     }
     http::read(socket, buffer, parser, ec);
@@ -236,6 +254,7 @@ void HttpServer::serve(int fd) {
       im.reject(fd, 413,
                 "the request body is over the limit of " +
                     std::to_string(im.options.max_body_bytes) + " bytes");
+      linger_close(fd);
       break;
     }
     if (ec) break;

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "base/thread_pool.h"
@@ -31,6 +33,21 @@ TEST(ThreadPool, RunsManyLoopsInARow) {
     pool.parallel_for(16, [&](size_t b, size_t e, int) { sum += long(e - b); });
   }
   EXPECT_EQ(sum.load(), 2000 * 16);
+}
+
+// Pauses longer than the workers' spin make them sleep; each loop must still wake them and wait
+// for them (every chunk runs, each exactly once).
+TEST(ThreadPool, WakesSleepingWorkers) {
+  ThreadPool pool(3);
+  for (int k = 0; k < 5; ++k) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::vector<std::atomic<int>> hits(9);
+    pool.parallel_for(hits.size(), [&](size_t b, size_t e, int) {
+      if (b > 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));  // caller waits
+      for (size_t i = b; i < e; ++i) hits[i]++;
+    });
+    for (auto& h : hits) ASSERT_EQ(h.load(), 1) << "loop " << k;
+  }
 }
 
 }  // namespace

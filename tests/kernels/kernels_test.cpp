@@ -81,6 +81,34 @@ TEST_P(SimdTable, DequantizeIsBitIdenticalToReference) {
   }
 }
 
+// Types whose SIMD dot keeps the reference's per-block float steps (so equals it bit for bit);
+// the others are tiled micro-kernels (dot_tiles.inc) that sum in another order.
+bool dot_is_exact(DType t) {
+  switch (t) {
+    case DType::Q4_1:
+    case DType::Q5_0:
+    case DType::Q5_1:
+    case DType::Q2_K:
+    case DType::Q3_K:
+    case DType::Q5_K:
+    case DType::Q8_K:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Sum over i of |w[i] * a[i]|, from the reference dequantization: bounds rounding differences.
+double magnitude(DType t, const std::vector<uint8_t>& w, const std::vector<uint8_t>& a, int64_t n) {
+  const DType at = vec_dot_type(t);
+  std::vector<float> wf(static_cast<size_t>(n)), af(static_cast<size_t>(n));
+  reference_kernels().dequantize[uint32_t(t)](w.data(), wf.data(), n);
+  reference_kernels().dequantize[uint32_t(at)](a.data(), af.data(), n);
+  double mag = 0;
+  for (int64_t i = 0; i < n; ++i) mag += std::fabs(double(wf[size_t(i)]) * af[size_t(i)]);
+  return mag;
+}
+
 TEST_P(SimdTable, VecDotMatchesReference) {
   for (DType t : kTypes) {
     const DType at = vec_dot_type(t);
@@ -90,20 +118,70 @@ TEST_P(SimdTable, VecDotMatchesReference) {
       ASSERT_NE(simd().vec_dot[uint32_t(t)], nullptr) << dtype_name(t);
       const float r = ref().vec_dot[uint32_t(t)](n, w.data(), a.data());
       const float s = simd().vec_dot[uint32_t(t)](n, w.data(), a.data());
-      if (info(t).block_size > 1) {
+      if (dot_is_exact(t)) {
         // Integer block sums and the same float steps: identical.
         EXPECT_EQ(test::bits(r), test::bits(s))
             << dtype_name(t) << " n=" << n << " ref=" << r << " simd=" << s;
       } else {
-        // Only the summation order differs: bound by the sum of magnitudes.
-        std::vector<float> wf(static_cast<size_t>(n)), af(static_cast<size_t>(n));
-        ref().dequantize[uint32_t(t)](w.data(), wf.data(), n);
-        ref().dequantize[uint32_t(at)](a.data(), af.data(), n);
-        double mag = 0;
-        for (int64_t i = 0; i < n; ++i) mag += std::fabs(double(wf[size_t(i)]) * af[size_t(i)]);
-        EXPECT_NEAR(r, s, 1e-6 * mag + 1e-30) << dtype_name(t) << " n=" << n;
+        // Only the order of float sums differs: bound by the sum of magnitudes. (A wrong element
+        // or block would be off by about mag / n, far above this bound.)
+        const double bound = (info(t).block_size > 1 ? 4e-6 : 1e-6) * magnitude(t, w, a, n);
+        EXPECT_NEAR(r, s, bound + 1e-30) << dtype_name(t) << " n=" << n;
       }
     }
+  }
+}
+
+// Every shape of tile, on rows with gaps between them (strides larger than a row), equals the
+// same table's vec_dot bit for bit, and writes nothing outside the tile.
+void check_tiles(const KernelTable& k, DType t, int64_t n) {
+  const DType at = vec_dot_type(t);
+  const size_t wrow = row_bytes(t, n), arow = row_bytes(at, n);
+  const size_t ws = wrow + info(t).block_bytes, as = arow + 2 * info(at).block_bytes;
+  std::vector<uint8_t> w(ws * kTileRows), a(as * kTileCols);
+  for (int r = 0; r < kTileRows; ++r) {
+    const auto row = make_row(t, n, 4000 + uint64_t(r) + uint64_t(n));
+    std::copy(row.begin(), row.end(), w.begin() + ptrdiff_t(ws * size_t(r)));
+  }
+  for (int c = 0; c < kTileCols; ++c) {
+    const auto row = test::random_row(at, n, 5000 + uint64_t(c) + uint64_t(n));
+    std::copy(row.begin(), row.end(), a.begin() + ptrdiff_t(as * size_t(c)));
+  }
+  const size_t ys = kTileRows + 3;
+  for (int nr = 1; nr <= kTileRows; ++nr) {
+    for (int nc = 1; nc <= kTileCols; ++nc) {
+      std::vector<float> y(ys * kTileCols, -7.0f);
+      k.vec_dot_tile[uint32_t(t)](n, w.data(), ws, nr, a.data(), as, nc, y.data(), ys);
+      for (int c = 0; c < kTileCols; ++c) {
+        for (int r = 0; r < int(ys); ++r) {
+          const float got = y[size_t(c) * ys + size_t(r)];
+          if (r >= nr || c >= nc) {
+            ASSERT_EQ(got, -7.0f) << dtype_name(t) << " wrote outside the " << nr << "x" << nc
+                                  << " tile at r=" << r << " c=" << c;
+            continue;
+          }
+          const float want =
+              k.vec_dot[uint32_t(t)](n, w.data() + ws * size_t(r), a.data() + as * size_t(c));
+          ASSERT_EQ(test::bits(want), test::bits(got))
+              << isa_name(k.isa) << " " << dtype_name(t) << " n=" << n << " tile " << nr << "x"
+              << nc << " r=" << r << " c=" << c << " dot=" << want << " tile=" << got;
+        }
+      }
+    }
+  }
+}
+
+TEST_P(SimdTable, TilesEqualVecDot) {
+  for (DType t : kTypes) {
+    ASSERT_NE(simd().vec_dot_tile[uint32_t(t)], nullptr) << dtype_name(t);
+    for (int64_t n : lengths_for(t)) check_tiles(simd(), t, n);
+  }
+}
+
+TEST(ReferenceTable, TilesEqualVecDot) {
+  for (DType t : kTypes) {
+    ASSERT_NE(reference_kernels().vec_dot_tile[uint32_t(t)], nullptr) << dtype_name(t);
+    check_tiles(reference_kernels(), t, lengths_for(t).back());
   }
 }
 

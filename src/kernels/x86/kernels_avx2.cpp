@@ -3,8 +3,10 @@
 #include <immintrin.h>
 
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/kernels.h"
+#include "kernels/tile_by_dots.h"
 #include "tensor/block_unpack.h"
 
 namespace omni::avx2 {

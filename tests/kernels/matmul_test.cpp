@@ -1,0 +1,110 @@
+// nn::matmul on the selected kernel table: its result does not depend on the thread count or on
+// how many tokens are multiplied at once (decode and prefill give the same numbers), and it
+// equals the reference table's matmul up to float rounding.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "kernels/kernels.h"
+#include "nn/matmul.h"
+#include "test_util.h"
+
+namespace omni {
+namespace {
+
+struct Case {
+  DType type;
+  int64_t n_in, n_out, n_tokens;
+};
+
+// A weight matrix [n_in, n_out] of `type` from random rows, and its view.
+struct Weights {
+  std::vector<uint8_t> bytes;
+  TensorView view;
+};
+Weights make_weights(const Case& c) {
+  Weights w;
+  const size_t rb = row_bytes(c.type, c.n_in);
+  for (int64_t r = 0; r < c.n_out; ++r) {
+    if (c.type == DType::F32) {  // stored as is (quantize_row writes encoded types only)
+      const auto row = test::random_floats(size_t(c.n_in), 77 + uint64_t(r));
+      const auto* p = reinterpret_cast<const uint8_t*>(row.data());
+      w.bytes.insert(w.bytes.end(), p, p + rb);
+    } else {
+      const auto row = test::random_row(c.type, c.n_in, 77 + uint64_t(r));
+      w.bytes.insert(w.bytes.end(), row.begin(), row.end());
+    }
+  }
+  if (w.bytes.size() != rb * size_t(c.n_out)) {  // a test-setup bug, not a result
+    std::fprintf(stderr, "cannot make %s rows\n", dtype_name(c.type));
+    std::abort();
+  }
+  const int64_t ne[2] = {c.n_in, c.n_out};
+  w.view = make_contiguous_view(c.type, 2, ne, w.bytes.data());
+  return w;
+}
+
+std::vector<float> run(const KernelTable& k, const Weights& w, const std::vector<float>& x,
+                       int64_t n_tokens, int threads) {
+  ThreadPool pool(threads);
+  nn::MatmulScratch scratch;
+  std::vector<float> y(size_t(n_tokens * w.view.ne[1]), -1.0f);
+  nn::matmul(k, w.view, x.data(), n_tokens, y.data(), pool, scratch);
+  return y;
+}
+
+const Case kCases[] = {
+    {DType::F32, 64, 13, 7},   {DType::F16, 96, 9, 5},   {DType::BF16, 64, 6, 4},
+    {DType::Q4_0, 128, 11, 7}, {DType::Q8_0, 96, 10, 8}, {DType::Q4_K, 512, 9, 5},
+    {DType::Q6_K, 256, 7, 4},  {DType::Q5_0, 64, 5, 3},  {DType::Q4_1, 64, 6, 2},
+};
+
+TEST(Matmul, SameResultForAnyThreadCountAndBatching) {
+  const KernelTable& k = select_kernels();
+  for (const Case& c : kCases) {
+    const Weights w = make_weights(c);
+    const auto x = test::random_floats(size_t(c.n_tokens * c.n_in), 99);
+    const auto base = run(k, w, x, c.n_tokens, 1);
+    for (int threads : {2, 3, 5}) {
+      const auto y = run(k, w, x, c.n_tokens, threads);
+      for (size_t i = 0; i < y.size(); ++i)
+        ASSERT_EQ(test::bits(base[i]), test::bits(y[i]))
+            << dtype_name(c.type) << " threads=" << threads << " i=" << i;
+    }
+    // One token at a time (decode) equals the batch (prefill).
+    for (int64_t t = 0; t < c.n_tokens; ++t) {
+      const std::vector<float> xt(x.begin() + t * c.n_in, x.begin() + (t + 1) * c.n_in);
+      const auto y = run(k, w, xt, 1, 2);
+      for (int64_t r = 0; r < c.n_out; ++r)
+        ASSERT_EQ(test::bits(base[size_t(t * c.n_out + r)]), test::bits(y[size_t(r)]))
+            << dtype_name(c.type) << " token=" << t << " row=" << r;
+    }
+  }
+}
+
+TEST(Matmul, MatchesReferenceTable) {
+  for (const Case& c : kCases) {
+    const Weights w = make_weights(c);
+    const auto x = test::random_floats(size_t(c.n_tokens * c.n_in), 98);
+    const auto want = run(reference_kernels(), w, x, c.n_tokens, 1);
+    const auto got = run(select_kernels(), w, x, c.n_tokens, 2);
+    std::vector<float> wf(size_t(c.n_in));
+    for (int64_t t = 0; t < c.n_tokens; ++t) {
+      for (int64_t r = 0; r < c.n_out; ++r) {
+        // Bound: rounding of the activation encoding and of float sums, relative to the sum of
+        // magnitudes of the products.
+        reference_kernels().dequantize[uint32_t(c.type)](w.view.row(r), wf.data(), c.n_in);
+        double mag = 0;
+        for (int64_t i = 0; i < c.n_in; ++i)
+          mag += std::fabs(double(wf[size_t(i)]) * x[size_t(t * c.n_in + i)]);
+        const size_t i = size_t(t * c.n_out + r);
+        EXPECT_NEAR(want[i], got[i], 1e-5 * mag) << dtype_name(c.type) << " t=" << t << " r=" << r;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace omni
