@@ -1,6 +1,8 @@
 // Row-kernel throughput per type and per compiled instruction set, single thread:
 //   dequantize  GB/s of f32 written
-//   vec_dot     GB/s of weight bytes read (the quantity that bounds decode speed)
+//   vec_dot     GB/s of weight bytes read (the quantity that bounds decode speed), one row per call
+//   tile 4x1    the same through vec_dot_tile, 4 rows x 1 token per call (what decode runs)
+//   tile 4x3    GB/s of weights through 4 x 3 tiles (what prefill runs; 3 tokens per weight read)
 // Each figure is the median of 9 timed runs over a 4 Mi-element matrix (several MiB of weights, so
 // it is read from memory, not cache), after a warm-up. Run: build/bin/bench_kernels [--quick]
 #include <algorithm>
@@ -53,14 +55,15 @@ int main(int argc, char** argv) {
   std::printf("cpu: %s (%s)\n", f.brand.c_str(), omni::cpu_features_string(f).c_str());
   std::printf("matrix: %lld rows x %lld, 1 thread, median of %d runs\n\n", (long long)rows,
               (long long)row, runs);
-  std::printf("%-6s %-7s %14s %14s\n", "type", "isa", "dequant GB/s", "dot GB/s");
+  std::printf("%-6s %-7s %14s %14s %14s %14s\n", "type", "isa", "dequant GB/s", "dot GB/s",
+              "tile4x1 GB/s", "tile4x3 GB/s");
   const std::vector<float> x = pseudo_random(size_t(row * rows));
   for (DType t : types) {
     const DType at = omni::vec_dot_type(t);
     std::vector<uint8_t> w(omni::row_bytes(t, row) * size_t(rows));
-    std::vector<uint8_t> a(omni::row_bytes(at, row));
+    std::vector<uint8_t> a(omni::row_bytes(at, row) * omni::kTileCols);
     if (!omni::quantize_row(t, x.data(), w.data(), row * rows).ok()) return 1;
-    if (!omni::quantize_row(at, x.data(), a.data(), row).ok()) return 1;
+    if (!omni::quantize_row(at, x.data(), a.data(), row * omni::kTileCols).ok()) return 1;
     std::vector<float> out(size_t(row * rows));
     const size_t wbytes = w.size();
     for (omni::Isa isa : omni::compiled_isas()) {
@@ -82,9 +85,27 @@ int main(int argc, char** argv) {
             sink = s;
           },
           runs);
+      auto tiles = [&](int nc) {
+        return median_seconds(
+            [&] {
+              float y[omni::kTileRows * omni::kTileCols];
+              float s = 0;
+              for (int64_t r = 0; r < rows; r += omni::kTileRows) {
+                k.vec_dot_tile[uint32_t(t)](row, w.data() + size_t(r) * stride, stride,
+                                            omni::kTileRows, a.data(), omni::row_bytes(at, row), nc,
+                                            y, omni::kTileRows);
+                s += y[0];
+              }
+              sink = s;
+            },
+            runs);
+      };
+      const double t41 = tiles(1), t43 = tiles(omni::kTileCols);
       (void)sink;
-      std::printf("%-6s %-7s %14.2f %14.2f\n", omni::dtype_name(t), omni::isa_name(isa),
-                  double(out.size() * 4) / tdq / 1e9, double(wbytes) / tdot / 1e9);
+      std::printf("%-6s %-7s %14.2f %14.2f %14.2f %14.2f\n", omni::dtype_name(t),
+                  omni::isa_name(isa), double(out.size() * 4) / tdq / 1e9,
+                  double(wbytes) / tdot / 1e9, double(wbytes) / t41 / 1e9,
+                  double(wbytes) / t43 / 1e9);
     }
   }
   return 0;

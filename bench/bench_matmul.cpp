@@ -1,0 +1,215 @@
+// Matrix-product throughput (Google Benchmark) per weight type and per real layer shape of
+// Qwen2.5-0.5B and Llama-3.2-1B, through nn::matmul with the kernel table dispatch selects:
+//   Decode/...   one token (matrix-vector): counter GB (shown per second) = weight bytes read
+//   Prefill64/... 64 tokens (matrix-matrix): counter GFLOP (per second) = 2 * n_in * n_out * tokens
+// and this machine's limits, measured by the same binary:
+//   Limits/MemoryRead  GB per second summing a 512 MiB buffer (the ceiling of decode)
+//   Limits/FmaPeak     GFLOP per second of independent 256-bit FMA chains (the float ceiling of
+//   prefill)
+// Decode weights are copied enough times to span 256 MiB and cycled through, so each call reads
+// its matrix from memory, not from the 32 MiB L3. Arguments: threads (1, 2).
+// Run: build/bin/bench_matmul [--benchmark_filter=Decode] [--benchmark_repetitions=5]
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "nn/matmul.h"
+#include "tensor/quantize.h"
+#include "tensor/tensor.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace {
+
+using omni::DType;
+
+struct Shape {
+  const char* name;
+  int64_t n_in, n_out;
+};
+
+// [n_in, n_out] of the matrices of one layer (and the output head) of each model.
+const Shape kShapes[] = {
+    {"qwen0.5b_attn_q", 896, 896},    {"qwen0.5b_attn_kv", 896, 128},
+    {"qwen0.5b_ffn_up", 896, 4864},   {"qwen0.5b_ffn_down", 4864, 896},
+    {"qwen0.5b_output", 896, 151936}, {"llama1b_attn_q", 2048, 2048},
+    {"llama1b_attn_kv", 2048, 512},   {"llama1b_ffn_up", 2048, 8192},
+    {"llama1b_ffn_down", 8192, 2048}, {"llama1b_output", 2048, 128256},
+};
+const DType kTypes[] = {DType::Q4_0, DType::Q4_K, DType::Q6_K,
+                        DType::Q8_0, DType::F16,  DType::BF16};
+
+std::vector<float> pseudo_random(size_t n, uint32_t seed) {
+  std::vector<float> v(n);
+  uint32_t s = seed;
+  for (auto& x : v) {
+    s = s * 1664525u + 1013904223u;
+    x = float(int(s >> 8) - (1 << 23)) / float(1 << 23);
+  }
+  return v;
+}
+
+// `copies` copies of one random [n_in, n_out] matrix of `type`, back to back.
+struct Matrices {
+  std::vector<uint8_t> bytes;
+  size_t one = 0;  // bytes of one copy
+  int copies = 0;
+  omni::TensorView view(int i) const {
+    const int64_t ne[2] = {n_in, n_out};
+    return omni::make_contiguous_view(type, 2, ne, bytes.data() + one * size_t(i));
+  }
+  DType type;
+  int64_t n_in, n_out;
+};
+
+Matrices make_matrices(DType type, const Shape& s, size_t min_total) {
+  Matrices m;
+  m.type = type;
+  m.n_in = s.n_in;
+  m.n_out = s.n_out;
+  m.one = omni::row_bytes(type, s.n_in) * size_t(s.n_out);
+  m.copies = int(std::max<size_t>(1, (min_total + m.one - 1) / m.one));
+  m.bytes.resize(m.one * size_t(m.copies));
+  const int64_t rows_per_chunk = std::max<int64_t>(1, (1 << 20) / s.n_in);
+  for (int64_t r0 = 0; r0 < s.n_out; r0 += rows_per_chunk) {
+    const int64_t rows = std::min(rows_per_chunk, s.n_out - r0);
+    const auto x = pseudo_random(size_t(rows * s.n_in), uint32_t(r0 + 1));
+    (void)omni::quantize_row(
+        type, x.data(), m.bytes.data() + omni::row_bytes(type, s.n_in) * size_t(r0), rows * s.n_in);
+  }
+  for (int i = 1; i < m.copies; ++i)
+    std::memcpy(m.bytes.data() + m.one * size_t(i), m.bytes.data(), m.one);
+  return m;
+}
+
+void run_matmul(benchmark::State& state, DType type, Shape shape, int64_t n_tokens) {
+  const int threads = int(state.range(0));
+  const omni::KernelTable& k = omni::select_kernels();
+  // Decode: enough copies to defeat the caches. Prefill is compute-bound: one copy.
+  const Matrices m = make_matrices(type, shape, n_tokens == 1 ? (size_t(256) << 20) : 0);
+  const auto x = pseudo_random(size_t(n_tokens * shape.n_in), 7);
+  std::vector<float> y(size_t(n_tokens * shape.n_out));
+  omni::ThreadPool pool(threads);
+  omni::nn::MatmulScratch scratch;
+  int i = 0;
+  for (auto _ : state) {
+    omni::nn::matmul(k, m.view(i), x.data(), n_tokens, y.data(), pool, scratch);
+    benchmark::DoNotOptimize(y.data());
+    i = (i + 1) % m.copies;
+  }
+  const double calls = double(state.iterations());
+  state.counters["GB"] =
+      benchmark::Counter(double(m.one) * calls / 1e9, benchmark::Counter::kIsRate);
+  state.counters["GFLOP"] = benchmark::Counter(
+      2.0 * double(shape.n_in * shape.n_out * n_tokens) * calls / 1e9, benchmark::Counter::kIsRate);
+  state.SetLabel(std::string(omni::dtype_name(type)) + " " + omni::isa_name(k.isa));
+}
+
+#if defined(__x86_64__)
+// Sum of p[0 .. n) (n a multiple of 32) in 4 independent 256-bit accumulators.
+__attribute__((target("avx2"))) float sum_avx2(const float* p, size_t n) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  for (size_t i = 0; i < n; i += 32) {
+    a0 = _mm256_add_ps(a0, _mm256_loadu_ps(p + i));
+    a1 = _mm256_add_ps(a1, _mm256_loadu_ps(p + i + 8));
+    a2 = _mm256_add_ps(a2, _mm256_loadu_ps(p + i + 16));
+    a3 = _mm256_add_ps(a3, _mm256_loadu_ps(p + i + 24));
+  }
+  float lanes[8];
+  _mm256_storeu_ps(lanes, _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+  float s = 0;
+  for (float l : lanes) s += l;
+  return s;
+}
+
+// 10 independent chains of 256-bit FMAs, `iters` steps each (160 flops per step).
+__attribute__((target("avx2,fma"))) float fma_chains(int iters) {
+  __m256 acc[10];
+  for (int j = 0; j < 10; ++j) acc[j] = _mm256_set1_ps(float(j));
+  const __m256 m = _mm256_set1_ps(0.999f), c = _mm256_set1_ps(0.001f);
+  for (int i = 0; i < iters; ++i) {
+    for (int j = 0; j < 10; ++j) acc[j] = _mm256_fmadd_ps(acc[j], m, c);
+  }
+  __m256 s = acc[0];
+  for (int j = 1; j < 10; ++j) s = _mm256_add_ps(s, acc[j]);
+  return _mm256_cvtss_f32(s);
+}
+
+// Memory read bandwidth with `threads`: each sums its part of a 512 MiB buffer.
+void memory_read(benchmark::State& state) {
+  const int threads = int(state.range(0));
+  const size_t n = (size_t(512) << 20) / sizeof(float);
+  const std::vector<float> buf = pseudo_random(n, 3);
+  omni::ThreadPool pool(threads);
+  std::vector<float> partial(static_cast<size_t>(threads));
+  for (auto _ : state) {
+    pool.parallel_for(n / 32, [&](size_t b, size_t e, int t) {
+      partial[size_t(t)] = sum_avx2(buf.data() + b * 32, (e - b) * 32);
+    });
+    benchmark::DoNotOptimize(partial.data());
+  }
+  state.counters["GB"] = benchmark::Counter(
+      double(n * sizeof(float)) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
+}
+
+// The float multiply-add peak with `threads` (8 lanes x 2 flops per FMA).
+void fma_peak(benchmark::State& state) {
+  const int threads = int(state.range(0));
+  omni::ThreadPool pool(threads);
+  constexpr int kIters = 1 << 20;
+  std::vector<float> out(static_cast<size_t>(threads));
+  for (auto _ : state) {
+    pool.parallel_for(size_t(threads), [&](size_t b, size_t, int) { out[b] = fma_chains(kIters); });
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["GFLOP"] =
+      benchmark::Counter(double(threads) * kIters * 160.0 * double(state.iterations()) / 1e9,
+                         benchmark::Counter::kIsRate);
+}
+#endif
+
+void register_all() {
+#if defined(__x86_64__)
+  if (omni::select_kernels().isa != omni::Isa::kScalar) {
+    benchmark::RegisterBenchmark("Limits/MemoryRead", memory_read)->Arg(1)->Arg(2)->UseRealTime();
+    benchmark::RegisterBenchmark("Limits/FmaPeak", fma_peak)->Arg(1)->Arg(2)->UseRealTime();
+  }
+#endif
+  for (DType t : kTypes) {
+    for (const Shape& s : kShapes) {
+      // K-quant rows are whole 256-blocks (Qwen's 896-wide matrices use other types in files).
+      if (s.n_in % omni::info(t).block_size != 0) continue;
+      const std::string name = std::string(omni::dtype_name(t)) + "/" + s.name;
+      benchmark::RegisterBenchmark(("Decode/" + name).c_str(),
+                                   [t, s](benchmark::State& st) { run_matmul(st, t, s, 1); })
+          ->Arg(1)
+          ->Arg(2)
+          ->UseRealTime();
+      // The output heads take long per call at 64 tokens and add nothing the up projection lacks.
+      if (s.n_out > 100000) continue;
+      benchmark::RegisterBenchmark(("Prefill64/" + name).c_str(),
+                                   [t, s](benchmark::State& st) { run_matmul(st, t, s, 64); })
+          ->Arg(1)
+          ->Arg(2)
+          ->UseRealTime();
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_all();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
