@@ -2,6 +2,7 @@
 // when isa_supported(Isa::kAvx2).
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 

@@ -2,6 +2,7 @@
 // -mavx512vl -mavx512dq; only reached when isa_supported(Isa::kAvx512).
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 
