@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "audio/audio.h"
+#include "audio/completeness.h"
 #include "base/mapped_file.h"
 
 namespace omni {
@@ -84,34 +85,6 @@ bool frame_count_is_exact(int format) {
   return (format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG;
 }
 
-uint32_t le32(const uint8_t* p) {
-  return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
-}
-
-// libsndfile shortens a RIFF/WAVE data chunk that runs past the end of the file to what is there;
-// this finds such a chunk. Sizes 0 and 0xffffffff mean "unknown" (written by streaming encoders)
-// and are accepted.
-Status check_wav_data_chunk(const uint8_t* data, size_t size, const std::string& label) {
-  if (size < 12 || std::memcmp(data, "RIFF", 4) != 0 || std::memcmp(data + 8, "WAVE", 4) != 0) {
-    return Status::Ok();
-  }
-  size_t pos = 12;
-  while (pos + 8 <= size) {
-    const uint32_t chunk_bytes = le32(data + pos + 4);
-    if (std::memcmp(data + pos, "data", 4) == 0) {
-      if (chunk_bytes == 0 || chunk_bytes == 0xffffffffu) return Status::Ok();
-      const size_t held = size - pos - 8;
-      if (chunk_bytes > held) {
-        return Corrupt("%s: truncated: the WAV data chunk promises %u bytes but the file holds %zu",
-                       label.c_str(), chunk_bytes, held);
-      }
-      return Status::Ok();
-    }
-    pos += 8 + size_t(chunk_bytes) + (chunk_bytes & 1);
-  }
-  return Status::Ok();
-}
-
 Status open_error(const std::string& label, int code, const char* detail) {
   switch (code) {
     case SF_ERR_UNRECOGNISED_FORMAT:
@@ -135,7 +108,17 @@ StatusOr<Audio> decode_audio(const uint8_t* data, size_t size, const std::string
   SF_VIRTUAL_IO vio{vio_get_filelen, vio_seek, vio_read, vio_write, vio_tell};
   SF_INFO info{};
   std::unique_ptr<SNDFILE, SndfileCloser> file(sf_open_virtual(&vio, SFM_READ, &info, &mem));
-  if (!file) return open_error(label, sf_error(nullptr), sf_strerror(nullptr));
+  if (!file) {
+    const int code = sf_error(nullptr);
+    const std::string detail = sf_strerror(nullptr);
+    // A file cut short often fails to open; say so when the framing shows it.
+    if (code == SF_ERR_MALFORMED_FILE) {
+      OMNI_RETURN_IF_ERROR(check_wav_complete(data, size, label));
+      OMNI_RETURN_IF_ERROR(check_ogg_complete(data, size, label));
+      OMNI_RETURN_IF_ERROR(check_mpeg_complete(data, size, label));
+    }
+    return open_error(label, code, detail.c_str());
+  }
 
   if (info.channels < 1) {
     return Corrupt("%s: the audio has %d channels", label.c_str(), info.channels);
@@ -144,8 +127,18 @@ StatusOr<Audio> decode_audio(const uint8_t* data, size_t size, const std::string
     return Unsupported("%s: sample rate %d Hz is outside %d..%d Hz", label.c_str(), info.samplerate,
                        kMinSampleRate, kMaxSampleRate);
   }
-  if ((info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV) {
-    OMNI_RETURN_IF_ERROR(check_wav_data_chunk(data, size, label));
+  switch (info.format & SF_FORMAT_TYPEMASK) {
+    case SF_FORMAT_WAV:
+      OMNI_RETURN_IF_ERROR(check_wav_complete(data, size, label));
+      break;
+    case SF_FORMAT_OGG:
+      OMNI_RETURN_IF_ERROR(check_ogg_complete(data, size, label));
+      break;
+    case SF_FORMAT_MPEG:
+      OMNI_RETURN_IF_ERROR(check_mpeg_complete(data, size, label));
+      break;
+    default:
+      break;
   }
   const int channels = info.channels;
   const double max_frames_d = options.max_seconds * info.samplerate;

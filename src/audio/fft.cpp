@@ -60,7 +60,8 @@ void Fft::transform(const std::complex<double>* in, std::complex<double>* out, s
   if (m == 1) {
     for (size_t q = 0; q < p; ++q) out[q] = in[q * stride];
   } else {
-    for (size_t q = 0; q < p; ++q) transform(in + q * stride, out + q * m, m, stride * p, level + 1);
+    for (size_t q = 0; q < p; ++q)
+      transform(in + q * stride, out + q * m, m, stride * p, level + 1);
   }
 
   // Twiddle the sub-transforms (z_q = w_n^(q*k) * Y_q[k]), then a DFT of size p across them:
@@ -94,6 +95,32 @@ void Fft::transform(const std::complex<double>* in, std::complex<double>* out, s
         out[k + s * m] = sum;
       }
     }
+  }
+}
+
+RealFft::RealFft(size_t n) : n_(n), half_(n / 2), packed_(n / 2), spectrum_(n / 2) {
+  assert(n >= 2 && n % 2 == 0);
+  twiddle_.resize(n / 2 + 1);
+  for (size_t k = 0; k <= n / 2; ++k) {
+    const double angle = -2.0 * std::numbers::pi * double(k) / double(n);
+    twiddle_[k] = {std::cos(angle), std::sin(angle)};
+  }
+}
+
+// With z[j] = in[2j] + i in[2j+1] and Z its transform of length m = n/2, the transforms of the
+// even and odd samples are E[k] = (Z[k] + conj(Z[m-k])) / 2 and O[k] = (Z[k] - conj(Z[m-k])) / 2i
+// (indices mod m), and X[k] = E[k] + w_n^k O[k].
+void RealFft::forward(const double* in, std::complex<double>* out) {
+  const size_t m = n_ / 2;
+  for (size_t j = 0; j < m; ++j) packed_[j] = {in[2 * j], in[2 * j + 1]};
+  half_.forward(packed_.data(), spectrum_.data());
+  for (size_t k = 0; k <= m; ++k) {
+    const std::complex<double> a = spectrum_[k % m];
+    const std::complex<double> b = std::conj(spectrum_[(m - k) % m]);
+    const std::complex<double> even = 0.5 * (a + b);
+    const std::complex<double> diff = 0.5 * (a - b);
+    const std::complex<double> odd = {diff.imag(), -diff.real()};  // diff / i
+    out[k] = even + mul(twiddle_[k], odd);
   }
 }
 

@@ -28,4 +28,21 @@ class Fft {
   std::vector<std::complex<double>> scratch_;  // one butterfly's inputs
 };
 
+// The transform of n real values (n even) through a complex one of n/2: the even samples are the
+// real parts, the odd ones the imaginary parts, and the two half spectra are separated after.
+class RealFft {
+ public:
+  explicit RealFft(size_t n);  // n >= 2, even
+  size_t size() const { return n_; }
+
+  // out[k] for k in [0, n/2] (the other half is the conjugate mirror). Not thread-safe per object.
+  void forward(const double* in, std::complex<double>* out);
+
+ private:
+  size_t n_;
+  Fft half_;
+  std::vector<std::complex<double>> twiddle_;  // exp(-2 pi i k / n) for k in [0, n/2]
+  std::vector<std::complex<double>> packed_, spectrum_;
+};
+
 }  // namespace omni

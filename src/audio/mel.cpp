@@ -49,12 +49,13 @@ std::vector<Span> nonzero_spans(const MelFilterbank& f) {
 void mel_frames(const std::vector<double>& padded, const MelFilterbank& filters,
                 const std::vector<Span>& spans, const std::vector<double>& window, int64_t begin,
                 int64_t end, int64_t n_frames, std::vector<double>& logs) {
-  Fft fft(kWhisperNFft);
-  std::vector<std::complex<double>> in(kWhisperNFft), out(kWhisperNFft);
+  RealFft fft(kWhisperNFft);
+  std::vector<double> in(kWhisperNFft);
+  std::vector<std::complex<double>> out(kWhisperNBins);
   std::vector<double> power(kWhisperNBins);
   for (int64_t t = begin; t < end; ++t) {
     const double* x = padded.data() + t * kWhisperHop;
-    for (int j = 0; j < kWhisperNFft; ++j) in[size_t(j)] = {x[j] * window[size_t(j)], 0.0};
+    for (int j = 0; j < kWhisperNFft; ++j) in[size_t(j)] = x[j] * window[size_t(j)];
     fft.forward(in.data(), out.data());
     for (int k = 0; k < kWhisperNBins; ++k) power[size_t(k)] = std::norm(out[size_t(k)]);
     for (int m = 0; m < filters.n_mels; ++m) {

@@ -39,6 +39,19 @@ TEST(Fft, MatchesDirectDft) {
   }
 }
 
+TEST(Fft, RealMatchesComplex) {
+  std::mt19937 rng(2);
+  std::normal_distribution<double> normal;
+  for (size_t n : {2, 4, 6, 10, 400, 402, 1000}) {
+    std::vector<double> x(n);
+    for (auto& v : x) v = normal(rng);
+    std::vector<std::complex<double>> in(x.begin(), x.end()), full(n), half(n / 2 + 1);
+    Fft(n).forward(in.data(), full.data());
+    RealFft(n).forward(x.data(), half.data());
+    for (size_t k = 0; k <= n / 2; ++k) EXPECT_LT(std::abs(half[k] - full[k]), 1e-11 * n) << n;
+  }
+}
+
 TEST(MelFilterbank, EqualsWhisperCppTinyFilters) {
   auto model =
       WhisperGgmlFile::open(test::shared_data("models/whisper.cpp-for-tests-ggml-tiny.bin"));
