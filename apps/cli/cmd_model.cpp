@@ -22,6 +22,10 @@ constexpr const char* kModelUsage =
     "tiny|qwen2.5-0.5b|llama-3.2-1b|qwen3-0.6b\n"
     "                   --type f32|f16|bf16|q8_0|q4_0|q4_k|q6_k|q4_k_m [--seed N] [--scale X]\n"
     "                   [--vocab VOCAB.gguf] [-t THREADS] -o OUT.gguf\n"
+    "  omni model synth --arch whisper --preset test|tiny|base|small|medium|large-v3|"
+    "large-v3-turbo\n"
+    "                   [--type f16|f32] [--format ggml] [--seed N] [--scale X]\n"
+    "                   [--vocab WHISPER.bin] -o OUT.bin\n"
     "  omni model info FILE.gguf | MODEL_DIR | FILE.safetensors\n"
     "  omni model dequant IN.gguf -o OUT.gguf\n"
     "  omni model zoo [--seed N] -o OUT.gguf\n"
@@ -38,6 +42,11 @@ int default_threads() {
 }
 
 int cmd_synth(int argc, char** argv) {
+  for (int i = 3; i + 1 < argc; ++i) {
+    if (!std::strcmp(argv[i], "--arch") && !std::strcmp(argv[i + 1], "whisper")) {
+      return run_whisper_synth_command(argc, argv);
+    }
+  }
   const std::vector<OptionSpec> specs = {
       {{"--arch"}, true, "NAME  llama, qwen2 or qwen3 (default: the preset's)"},
       {{"--preset"}, true, "NAME  tiny, qwen2.5-0.5b, llama-3.2-1b, qwen3-0.6b (default tiny)"},

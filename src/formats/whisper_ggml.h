@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,35 @@ class WhisperGgmlFile {
   std::vector<float> mel_filters_;
   std::vector<std::string> tokens_;
   std::vector<WhisperGgmlTensor> tensors_;
+};
+
+// Builds a whisper.cpp ggml file; tensor bytes come from a callback, one tensor at a time, so a
+// large model never sits in memory whole.
+class WhisperGgmlWriter {
+ public:
+  // Fills exactly row_bytes(type, ne[0]) * rows bytes.
+  using Producer = std::function<Status(uint8_t* out, size_t n_bytes)>;
+
+  WhisperHparams hparams;  // ftype and qnt_version are written as ftype + 1000 * qnt
+  int mel_n_mels = 0;      // the filterbank: [mel_n_bins, mel_n_mels]
+  int mel_n_bins = 0;
+  std::vector<float> mel_filters;
+  std::vector<std::string> tokens;
+
+  // ne is innermost-first, 1 to 4 dimensions.
+  Status add_tensor(const std::string& name, DType type, const std::vector<int64_t>& ne,
+                    Producer produce);
+  // Writes to `path` through a temporary file renamed into place.
+  Status write(const std::string& path) const;
+
+ private:
+  struct Pending {
+    std::string name;
+    DType type;
+    std::vector<int64_t> ne;
+    Producer produce;
+  };
+  std::vector<Pending> tensors_;
 };
 
 }  // namespace omni

@@ -1,0 +1,91 @@
+// `omni model synth --arch whisper`: random weights in Whisper's real shapes, written as a
+// whisper.cpp ggml file (tensor names, order and types as whisper.cpp's converter writes them).
+#include <cmath>
+#include <cstring>
+
+#include "audio/mel.h"
+#include "formats/whisper_ggml.h"
+#include "models/audio/whisper/whisper_arch.h"
+#include "models/synth/synth_whisper.h"
+#include "tensor/quantize.h"
+
+namespace omni {
+namespace {
+
+// The values of one tensor, drawn from a stream keyed by its name (so a tensor does not change
+// when others are added). Norm weights sit around 1, other vectors and matrices around 0.
+std::vector<float> values(const WhisperTensorSpec& spec, const WhisperHparams& h, uint64_t seed,
+                          float scale) {
+  int64_t count = 1;
+  for (int64_t n : spec.ne) count *= n;
+  std::vector<float> v(static_cast<size_t>(count));
+  if (spec.name == "encoder.positional_embedding") {
+    // Whisper's own: sinusoids, sin in the first half of each row, cos in the second.
+    const int64_t n = h.n_audio_state, half = n / 2;
+    const double step = std::log(10000.0) / double(half - 1);
+    for (int64_t t = 0; t < h.n_audio_ctx; ++t) {
+      for (int64_t i = 0; i < half; ++i) {
+        const double angle = double(t) * std::exp(-step * double(i));
+        v[size_t(t * n + i)] = float(std::sin(angle));
+        v[size_t(t * n + half + i)] = float(std::cos(angle));
+      }
+    }
+    return v;
+  }
+  SynthRng rng(hash_name(seed, spec.name));
+  const bool norm_weight = spec.name.find("ln") != std::string::npos && spec.name.size() > 7 &&
+                           spec.name.compare(spec.name.size() - 7, 7, ".weight") == 0;
+  const float s = spec.is_matrix ? scale : 0.1f;
+  for (float& x : v) x = (norm_weight ? 1.0f : 0.0f) + s * rng.normal();
+  return v;
+}
+
+}  // namespace
+
+Status synth_whisper_model(const SynthOptions& o) {
+  OMNI_ASSIGN_OR_RETURN(WhisperHparams h, whisper_preset(o.preset));
+  DType matrix_type;
+  if (o.type == "f32") {
+    matrix_type = DType::F32;
+    h.ftype = 0;
+  } else if (o.type == "f16") {
+    matrix_type = DType::F16;
+    h.ftype = 1;
+  } else {
+    return InvalidArgument("--type %s: whisper synth writes f32 or f16", o.type.c_str());
+  }
+  WhisperGgmlWriter w;
+  w.hparams = h;
+  const MelFilterbank filters = slaney_mel_filterbank(h.n_mels);
+  w.mel_n_mels = filters.n_mels;
+  w.mel_n_bins = filters.n_bins;
+  w.mel_filters = filters.weights;
+  if (!o.vocab_path.empty()) {
+    OMNI_ASSIGN_OR_RETURN(WhisperGgmlFile vocab, WhisperGgmlFile::open(o.vocab_path));
+    if (int64_t(vocab.tokens().size()) > h.n_vocab) {
+      return InvalidArgument("%s has %zu tokens, more than the preset's %d", o.vocab_path.c_str(),
+                             vocab.tokens().size(), h.n_vocab);
+    }
+    w.tokens = vocab.tokens();
+  } else {
+    // The text tokens of a multilingual vocabulary (the special tokens follow implicitly):
+    // the 256 bytes, then placeholders.
+    for (int i = 0; i < 50257; ++i) {
+      w.tokens.push_back(i < 256 ? std::string(1, char(i)) : "tok" + std::to_string(i));
+    }
+  }
+  for (const WhisperTensorSpec& spec : whisper_tensor_specs(h)) {
+    const DType type = spec.is_matrix ? matrix_type : DType::F32;
+    OMNI_RETURN_IF_ERROR(w.add_tensor(
+        spec.name, type, spec.ne, [&, spec, type](uint8_t* out, size_t n_bytes) -> Status {
+          const std::vector<float> v = values(spec, h, o.seed, o.scale);
+          if (row_bytes(type, int64_t(v.size())) != n_bytes) {
+            return Internal("tensor '%s' size mismatch", spec.name.c_str());
+          }
+          return quantize_row(type, v.data(), out, int64_t(v.size()));
+        }));
+  }
+  return w.write(o.out_path);
+}
+
+}  // namespace omni

@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""Cross-check omni's Whisper encoder against the independent numpy one (whisper_reference.py).
+
+Usage:
+    /usr/bin/python3 test_whisper_encoder.py --omni build/bin/omni --workdir /tmp/enc \
+        --audio ../shared/data/audio/jfk.wav [--real-shape]
+
+For each model written by `omni model synth --arch whisper --preset P --type T --seed S` the
+script runs `omni audio encode -m MODEL AUDIO -o ENC.npy --mel-out MEL.npy` and computes the
+encoder in float64 from the file (read by whisper_reference's own ggml reader) and from MEL.npy
+(the first window, whose values the mel reference test covers). Tolerance: max |diff| <= 1e-4
+(measured: 5.6e-7 for the test preset in f32, 1.2e-6 for tiny in f16, outputs of magnitude ~4).
+It also checks the file's hyperparameters against the preset and the encoder output's shape.
+--real-shape adds the tiny preset (1500 x 384, 4 layers; the numpy side takes about a minute).
+The last line is "N passed, M failed"; exit status 1 on any failure.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import whisper_reference as wr  # noqa: E402
+
+TOLERANCE = 1e-4
+PRESETS = {  # n_audio_ctx, n_audio_state, n_audio_head, n_audio_layer, n_mels
+    "test": (64, 64, 2, 2, 80),
+    "tiny": (1500, 384, 6, 4, 80),
+}
+
+
+def run(cmd):
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}")
+    return proc.stderr.strip()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--omni", required=True)
+    ap.add_argument("--workdir", required=True)
+    ap.add_argument("--audio", required=True)
+    ap.add_argument("--real-shape", action="store_true")
+    args = ap.parse_args()
+    os.makedirs(args.workdir, exist_ok=True)
+    cases = [("test", "f32", 1), ("test", "f16", 2)]
+    if args.real_shape:
+        cases.append(("tiny", "f16", 3))
+    passed = failed = 0
+    for preset, wtype, seed in cases:
+        label = f"{preset} {wtype} seed {seed}"
+        model = os.path.join(args.workdir, f"whisper-{preset}-{wtype}.bin")
+        enc = os.path.join(args.workdir, f"enc-{preset}-{wtype}.npy")
+        mel = os.path.join(args.workdir, f"mel-{preset}-{wtype}.npy")
+        try:
+            run([args.omni, "model", "synth", "--arch", "whisper", "--preset", preset, "--type",
+                 wtype, "--seed", str(seed), "-o", model])
+            timing = run([args.omni, "audio", "encode", "-m", model, args.audio, "-o", enc,
+                          "--mel-out", mel, "-t", "2"])
+        except RuntimeError as e:
+            print(f"FAIL {label}: {e}")
+            failed += 1
+            continue
+        m = wr.read_whisper_ggml(model)
+        hp = m["hparams"]
+        want_shape = PRESETS[preset]
+        got_shape = (hp["n_audio_ctx"], hp["n_audio_state"], hp["n_audio_head"],
+                     hp["n_audio_layer"], hp["n_mels"])
+        got = np.load(enc)
+        ref = wr.encoder(m, np.load(mel))
+        err = float(np.max(np.abs(got.astype(np.float64) - ref))) if got.shape == ref.shape else None
+        ok = (got_shape == want_shape and got.shape == (want_shape[0], want_shape[1])
+              and err is not None and err <= TOLERANCE)
+        print(f"{'PASS' if ok else 'FAIL'} {label}: hparams {got_shape}, output {got.shape}, "
+              f"max |diff| {err if err is None else f'{err:.2e}'} (max |ref| "
+              f"{np.max(np.abs(ref)):.3f}, tolerance {TOLERANCE:g}); {timing}", flush=True)
+        passed += ok
+        failed += not ok
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
