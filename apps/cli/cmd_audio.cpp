@@ -23,12 +23,14 @@ constexpr const char* kUsage =
     "                  [--no-pad] [-t THREADS] [--raw-rate HZ]\n"
     "       omni audio convert FILE -o OUT.wav [--rate HZ] [--raw-rate HZ]\n"
     "       omni audio encode -m WHISPER.bin FILE -o ENC.npy [--mel-out MEL.npy] [-t THREADS]\n"
+    "       omni audio decode -m WHISPER.bin FILE --tokens \"ID ...\" -o LOGITS.npy\n"
     "  info     format, sample rate, channels, duration and level of an audio file\n"
     "  mel      the Whisper log-mel spectrogram of FILE at 16 kHz, [n_mels, n_frames] float32;\n"
     "           padded with 30 s of silence unless --no-pad; the filterbank is the Slaney one\n"
     "           computed here, or the one stored in a whisper.cpp ggml file (--filters)\n"
     "  convert  decode, resample (default 16000 Hz) and write mono WAV PCM16\n"
     "  encode   the Whisper encoder's output for FILE's first 30 s window, [n_ctx, n_state]\n"
+    "  decode   the Whisper decoder's logits for token ids after that, [n_tokens, n_vocab]\n"
     "  --raw-rate HZ   FILE is headerless mono PCM16 at HZ\n";
 
 int fail(const Status& s) {
@@ -165,7 +167,7 @@ int run_audio_command(int argc, char** argv) {
     return argc < 3 ? 2 : 0;
   }
   const std::string sub = argv[2];
-  if (sub == "encode") return run_whisper_encode_command(argc, argv);
+  if (sub == "encode" || sub == "decode") return run_whisper_encode_command(argc, argv);
   auto args = Args::parse(argc, argv, 3, specs);
   if (!args.ok()) return fail(args.status());
   const bool needs_output = sub == "mel" || sub == "convert";

@@ -25,6 +25,7 @@ constexpr const char* kUsage =
     "  tokenize      text to token ids and back (GGUF vocabularies, tiktoken encodings)\n"
     "  bench         prompt and generation speed (tokens/s), llama-bench style\n"
     "  audio         decode audio, show it, write its Whisper log-mel spectrogram\n"
+    "  transcribe    speech to text with a Whisper model (whisper.cpp ggml file)\n"
     "  system        show the CPU features and the kernels this build selects\n"
     "\n"
     "Run 'omni model' for the options of each model command. Set OMNI_LOG=debug for more detail.\n";
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
   if (command == "tokenize") return omni::cli::run_tokenize_command(argc, argv);
   if (command == "run") return omni::cli::run_run_command(argc, argv);
   if (command == "audio") return omni::cli::run_audio_command(argc, argv);
+  if (command == "transcribe") return omni::cli::run_transcribe_command(argc, argv);
   if (command == "serve") return omni::cli::run_serve_command(argc, argv);
   if (command == "bench") return omni::cli::run_bench_command(argc, argv);
   if (command == "--version" || command == "version") {

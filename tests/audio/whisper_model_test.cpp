@@ -8,6 +8,7 @@
 #include "audio/mel.h"
 #include "base/thread_pool.h"
 #include "models/audio/whisper/whisper_arch.h"
+#include "models/audio/whisper/whisper_decoder.h"
 #include "models/audio/whisper/whisper_encoder.h"
 #include "models/audio/whisper/whisper_model.h"
 #include "models/synth/synth_whisper.h"
@@ -94,6 +95,81 @@ TEST(WhisperEncoder, RejectsAWindowOfTheWrongSize) {
   EXPECT_NE(out.status().message().find("takes 80 x 128 mel frames, not 80 x 3000"),
             std::string::npos)
       << out.status().to_string();
+}
+
+TEST(WhisperDecoder, SpecialTokensFollowTheVocabularySize) {
+  WhisperHparams h;
+  h.n_vocab = 51865;  // multilingual
+  WhisperSpecialTokens t = whisper_special_tokens(h);
+  EXPECT_EQ(t.eot, 50257);
+  EXPECT_EQ(t.sot, 50258);
+  EXPECT_EQ(t.language(0), 50259);
+  EXPECT_EQ(t.translate, 50358);
+  EXPECT_EQ(t.transcribe, 50359);
+  EXPECT_EQ(t.no_timestamps, 50363);
+  EXPECT_EQ(t.timestamp_begin, 50364);
+  h.n_vocab = 51864;  // English only
+  t = whisper_special_tokens(h);
+  EXPECT_EQ(t.eot, 50256);
+  EXPECT_EQ(t.transcribe, 50358);
+  EXPECT_EQ(t.no_timestamps, 50362);
+  h.n_vocab = 51866;  // large-v3: one more language
+  t = whisper_special_tokens(h);
+  EXPECT_EQ(t.transcribe, 50360);
+  EXPECT_EQ(t.no_timestamps, 50364);
+}
+
+// Tokens fed one at a time through the cache give the logits of feeding them all at once.
+TEST(WhisperDecoder, CachedStepsMatchOneBatch) {
+  auto model = WhisperModel::load_ggml(synth("test", "f32", 4));
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  ThreadPool pool(2);
+  auto encoded = whisper_encode(*model, test_window(80, 128), pool);
+  ASSERT_TRUE(encoded.ok());
+  const std::vector<int32_t> ids = {50258, 50259, 50359, 50363, 400, 370, 452};
+  WhisperDecoderState batch(*model), steps(*model);
+  ASSERT_TRUE(whisper_decoder_set_audio(*model, *encoded, batch, pool).ok());
+  ASSERT_TRUE(whisper_decoder_set_audio(*model, *encoded, steps, pool).ok());
+  auto all = whisper_decode(*model, batch, ids, pool);
+  ASSERT_TRUE(all.ok()) << all.status().to_string();
+  const size_t n_vocab = 51865;
+  ASSERT_EQ(all->size(), ids.size() * n_vocab);
+  auto first = whisper_decode(*model, steps, {ids[0], ids[1], ids[2]}, pool);
+  ASSERT_TRUE(first.ok());
+  double max_diff = 0;
+  for (size_t i = 0; i < 3 * n_vocab; ++i) {
+    max_diff = std::max(max_diff, std::fabs(double((*first)[i]) - (*all)[i]));
+  }
+  for (size_t p = 3; p < ids.size(); ++p) {
+    auto one = whisper_decode(*model, steps, {ids[p]}, pool);
+    ASSERT_TRUE(one.ok());
+    for (size_t i = 0; i < n_vocab; ++i) {
+      max_diff = std::max(max_diff, std::fabs(double((*one)[i]) - (*all)[p * n_vocab + i]));
+    }
+  }
+  EXPECT_EQ(steps.n_past(), int64_t(ids.size()));
+  // Only the summation order of the attention differs (the same dot products otherwise).
+  EXPECT_LT(max_diff, 1e-5);
+}
+
+TEST(WhisperDecoder, ErrorsAndGreedy) {
+  auto model = WhisperModel::load_ggml(synth("test", "f32", 5));
+  ASSERT_TRUE(model.ok());
+  ThreadPool pool(1);
+  WhisperDecoderState state(*model);
+  EXPECT_EQ(whisper_decode(*model, state, {1}, pool).status().code(),
+            StatusCode::kInvalidArgument);  // no audio yet
+  auto encoded = whisper_encode(*model, test_window(80, 128), pool);
+  ASSERT_TRUE(encoded.ok());
+  ASSERT_TRUE(whisper_decoder_set_audio(*model, *encoded, state, pool).ok());
+  EXPECT_EQ(whisper_decode(*model, state, {51865}, pool).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(whisper_decode(*model, state, std::vector<int32_t>(449, 1), pool).status().code(),
+            StatusCode::kOutOfRange);
+  auto ids = whisper_greedy(*model, *encoded, 5, pool);
+  ASSERT_TRUE(ids.ok()) << ids.status().to_string();
+  EXPECT_LE(ids->size(), 5u);
+  for (int32_t id : *ids) EXPECT_LT(id, 50257);  // text tokens only
 }
 
 TEST(WhisperModel, HeaderWithoutTensorsIsAnError) {

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Cross-check omni's Whisper encoder against the independent numpy one (whisper_reference.py).
+"""Cross-check omni's Whisper encoder and decoder against independent numpy ones
+(whisper_reference.py).
 
 Usage:
     /usr/bin/python3 test_whisper_encoder.py --omni build/bin/omni --workdir /tmp/enc \
@@ -9,7 +10,11 @@ For each model written by `omni model synth --arch whisper --preset P --type T -
 script runs `omni audio encode -m MODEL AUDIO -o ENC.npy --mel-out MEL.npy` and computes the
 encoder in float64 from the file (read by whisper_reference's own ggml reader) and from MEL.npy
 (the first window, whose values the mel reference test covers). Tolerance: max |diff| <= 1e-4
-(measured: 5.6e-7 for the test preset in f32, 1.2e-6 for tiny in f16, outputs of magnitude ~4).
+(measured: 5.6e-7 for the test preset in f32, 1.3e-6 for tiny in f16, outputs of magnitude ~4).
+Then `omni audio decode ... --tokens IDS --enc-out ENC.npy -o LOGITS.npy` gives the decoder's
+logits for the prompt <|startoftranscript|><|en|><|transcribe|><|notimestamps|> and three text
+tokens; the reference decodes the same ids over omni's encoder output (so only the decoder is
+compared). Tolerance: max |diff| <= 1e-4 over all n_vocab logits of every position.
 It also checks the file's hyperparameters against the preset and the encoder output's shape.
 --real-shape adds the tiny preset (1500 x 384, 4 layers; the numpy side takes about a minute).
 The last line is "N passed, M failed"; exit status 1 on any failure.
@@ -78,6 +83,29 @@ def main():
         print(f"{'PASS' if ok else 'FAIL'} {label}: hparams {got_shape}, output {got.shape}, "
               f"max |diff| {err if err is None else f'{err:.2e}'} (max |ref| "
               f"{np.max(np.abs(ref)):.3f}, tolerance {TOLERANCE:g}); {timing}", flush=True)
+        passed += ok
+        failed += not ok
+
+        ids = [50258, 50259, 50359, 50363, 400, 370, 452]
+        logits_path = os.path.join(args.workdir, f"logits-{preset}-{wtype}.npy")
+        enc2 = os.path.join(args.workdir, f"enc2-{preset}-{wtype}.npy")
+        try:
+            run([args.omni, "audio", "decode", "-m", model, args.audio, "--tokens",
+                 " ".join(map(str, ids)), "--enc-out", enc2, "-o", logits_path, "-t", "2"])
+        except RuntimeError as e:
+            print(f"FAIL {label} decoder: {e}")
+            failed += 1
+            continue
+        logits = np.load(logits_path)
+        ref_logits = wr.decoder(m, np.load(enc2), ids)
+        ok = logits.shape == ref_logits.shape
+        err = float(np.max(np.abs(logits.astype(np.float64) - ref_logits))) if ok else None
+        ok = ok and err <= TOLERANCE
+        print(f"{'PASS' if ok else 'FAIL'} {label} decoder: logits {logits.shape}, max |diff| "
+              f"{err if err is None else f'{err:.2e}'} (max |ref| {np.max(np.abs(ref_logits)):.3f}, "
+              f"tolerance {TOLERANCE:g}); greedy argmax agrees at "
+              f"{int(np.sum(logits.argmax(-1) == ref_logits.argmax(-1)))}/{len(ids)} positions",
+              flush=True)
         passed += ok
         failed += not ok
     print(f"{passed} passed, {failed} failed")

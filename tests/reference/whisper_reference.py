@@ -3,10 +3,13 @@ files and the encoder written from openai-whisper's model definition.
 
     file = read_whisper_ggml(path)          # hparams dict, mel filters, tokens, tensors (float64)
     out = encoder(file, mel)                # mel [n_mels, 2 * n_audio_ctx] -> [n_audio_ctx, n_state]
+    logits = decoder(file, out, tokens)     # -> [len(tokens), n_vocab], tokens from position 0
 
 Encoder: conv1d(k=3, pad=1) + GELU, conv1d(k=3, pad=1, stride=2) + GELU, + positional
 embedding, pre-norm residual blocks (LayerNorm eps 1e-5; attention with q/v biases and no k bias,
 softmax(q k^T / sqrt(d)); MLP 4n with exact GELU), final LayerNorm.
+Decoder: token + positional embedding, blocks of causal self-attention, cross-attention over the
+encoder output and the MLP (all pre-norm), final LayerNorm, logits = x token_embedding^T.
 """
 
 import math
@@ -84,16 +87,20 @@ def conv1d(x, w, b, stride):
     return np.einsum("oik,itk->ot", w, cols) + b.reshape(-1, 1)
 
 
-def attention(x, t, prefix, n_head):
+def attention(x, t, prefix, n_head, xa=None, causal=False):
+    """Self-attention of x, or cross-attention of x over xa."""
+    src = x if xa is None else xa
     q = x @ t[prefix + "query.weight"].T + t[prefix + "query.bias"]
-    k = x @ t[prefix + "key.weight"].T
-    v = x @ t[prefix + "value.weight"].T + t[prefix + "value.bias"]
+    k = src @ t[prefix + "key.weight"].T
+    v = src @ t[prefix + "value.weight"].T + t[prefix + "value.bias"]
     n, width = q.shape
     d = width // n_head
     out = np.empty_like(q)
     for h in range(n_head):
         s = slice(h * d, (h + 1) * d)
         scores = q[:, s] @ k[:, s].T / math.sqrt(d)
+        if causal:
+            scores = np.where(np.tril(np.ones_like(scores)) > 0, scores, -np.inf)
         scores -= scores.max(axis=-1, keepdims=True)
         p = np.exp(scores)
         p /= p.sum(axis=-1, keepdims=True)
@@ -114,3 +121,21 @@ def encoder(model, mel):
         h = gelu(h @ t[p + "mlp.0.weight"].T + t[p + "mlp.0.bias"])
         x = x + h @ t[p + "mlp.2.weight"].T + t[p + "mlp.2.bias"]
     return layer_norm(x, t["encoder.ln_post.weight"], t["encoder.ln_post.bias"])
+
+
+def decoder(model, xa, tokens):
+    hp, t = model["hparams"], model["tensors"]
+    emb = t["decoder.token_embedding.weight"]
+    x = emb[np.asarray(tokens)] + t["decoder.positional_embedding"][:len(tokens)]
+    xa = np.asarray(xa, dtype=np.float64)
+    for i in range(hp["n_text_layer"]):
+        p = f"decoder.blocks.{i}."
+        x = x + attention(layer_norm(x, t[p + "attn_ln.weight"], t[p + "attn_ln.bias"]), t,
+                          p + "attn.", hp["n_text_head"], causal=True)
+        x = x + attention(layer_norm(x, t[p + "cross_attn_ln.weight"], t[p + "cross_attn_ln.bias"]),
+                          t, p + "cross_attn.", hp["n_text_head"], xa=xa)
+        h = layer_norm(x, t[p + "mlp_ln.weight"], t[p + "mlp_ln.bias"])
+        h = gelu(h @ t[p + "mlp.0.weight"].T + t[p + "mlp.0.bias"])
+        x = x + h @ t[p + "mlp.2.weight"].T + t[p + "mlp.2.bias"]
+    x = layer_norm(x, t["decoder.ln.weight"], t["decoder.ln.bias"])
+    return x @ emb.T

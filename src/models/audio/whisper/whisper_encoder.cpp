@@ -2,35 +2,16 @@
 
 #include <cmath>
 
-#include "kernels/kernels.h"
-#include "nn/matmul.h"
-#include "nn/ops.h"
+#include "models/audio/whisper/whisper_ops.h"
 
 namespace omni {
 namespace {
 
-constexpr float kLayerNormEps = 1e-5f;
-
-// y = (x - mean) / sqrt(var + eps) * w + b per row of n; y may alias x.
-void layer_norm(const float* x, const TensorView& w, const TensorView& b, float* y, int64_t n_rows,
-                int64_t n) {
-  const float* wv = static_cast<const float*>(w.data);
-  const float* bv = static_cast<const float*>(b.data);
-  for (int64_t r = 0; r < n_rows; ++r) {
-    const float* xr = x + r * n;
-    float* yr = y + r * n;
-    double sum = 0, sum_sq = 0;
-    for (int64_t i = 0; i < n; ++i) sum += xr[i];
-    const double mean = sum / double(n);
-    for (int64_t i = 0; i < n; ++i) sum_sq += (xr[i] - mean) * (xr[i] - mean);
-    const float inv = float(1.0 / std::sqrt(sum_sq / double(n) + kLayerNormEps));
-    for (int64_t i = 0; i < n; ++i) yr[i] = (xr[i] - float(mean)) * inv * wv[i] + bv[i];
-  }
-}
-
-void gelu(float* x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * float(M_SQRT1_2)));
-}
+using whisper::attention;
+using whisper::Compute;
+using whisper::gelu;
+using whisper::layer_norm;
+using whisper::linear;
 
 const float* f32(const TensorView& t) {
   return static_cast<const float*>(t.data);
@@ -42,23 +23,10 @@ TensorView as_matrix(const TensorView& t, int64_t n_in) {
   return make_contiguous_view(t.type, 2, ne, t.data);
 }
 
-struct Ctx {
-  const KernelTable& k;
-  ThreadPool& pool;
-  nn::MatmulScratch scratch;
-};
-
-// y [n_tokens, n_out] = x [n_tokens, n_in] W^T (+ b).
-void linear(Ctx& c, const TensorView& w, const TensorView* b, const float* x, int64_t n_tokens,
-            float* y) {
-  nn::matmul(c.k, w, x, n_tokens, y, c.pool, c.scratch);
-  if (b) nn::add_bias(y, f32(*b), n_tokens, w.ne[1]);
-}
-
 // Conv1d, kernel 3, padding 1: in [t_in, c_in] rows -> out [t_out, c_out], t_out = t_in / stride.
 // The weight [3, c_in, c_out] is a matrix whose rows are (c_in, k) with k innermost, so each
 // output step is one dot product against the unfolded input patch.
-void conv3(Ctx& c, const TensorView& w, const TensorView& b, const float* in, int64_t t_in,
+void conv3(Compute& c, const TensorView& w, const TensorView& b, const float* in, int64_t t_in,
            int64_t c_in, int stride, float* out, std::vector<float>& patches) {
   const int64_t t_out = t_in / stride;
   patches.assign(size_t(t_out * c_in * 3), 0.0f);
@@ -79,34 +47,6 @@ void conv3(Ctx& c, const TensorView& w, const TensorView& b, const float* in, in
   }
 }
 
-// Full attention of n tokens: q, k, v and out are [n, n_head * d] rows.
-void attention(ThreadPool& pool, const float* q, const float* k, const float* v, float* out,
-               int64_t n, int n_head, int64_t d) {
-  const int64_t width = n_head * d;
-  const float scale = 1.0f / std::sqrt(float(d));
-  pool.parallel_for(size_t(n_head * n), [&](size_t begin, size_t end, int) {
-    std::vector<float> scores(static_cast<size_t>(n));
-    for (size_t item = begin; item < end; ++item) {
-      const int64_t h = int64_t(item) / n, t = int64_t(item) % n;
-      const float* qt = q + t * width + h * d;
-      for (int64_t s = 0; s < n; ++s) {
-        const float* ks = k + s * width + h * d;
-        float dot = 0;
-        for (int64_t i = 0; i < d; ++i) dot += qt[i] * ks[i];
-        scores[size_t(s)] = dot * scale;
-      }
-      nn::softmax(scores.data(), n);
-      float* o = out + t * width + h * d;
-      for (int64_t i = 0; i < d; ++i) o[i] = 0;
-      for (int64_t s = 0; s < n; ++s) {
-        const float p = scores[size_t(s)];
-        const float* vs = v + s * width + h * d;
-        for (int64_t i = 0; i < d; ++i) o[i] += p * vs[i];
-      }
-    }
-  });
-}
-
 }  // namespace
 
 StatusOr<std::vector<float>> whisper_encode(const WhisperModel& model, const LogMel& window,
@@ -118,7 +58,7 @@ StatusOr<std::vector<float>> whisper_encode(const WhisperModel& model, const Log
                            (long long)n_mels, (long long)(2 * n_ctx), window.n_mels,
                            (long long)window.n_frames);
   }
-  Ctx c{select_kernels(), pool, {}};
+  Compute c{select_kernels(), pool, {}};
   std::vector<float> patches;
 
   // The mel is [n_mels rows of frames]; the convolution wants [frames rows of n_mels].
@@ -145,7 +85,7 @@ StatusOr<std::vector<float>> whisper_encode(const WhisperModel& model, const Log
     linear(c, l.q_w, &l.q_b, a.data(), n_ctx, q.data());
     linear(c, l.k_w, nullptr, a.data(), n_ctx, k.data());
     linear(c, l.v_w, &l.v_b, a.data(), n_ctx, v.data());
-    attention(pool, q.data(), k.data(), v.data(), o.data(), n_ctx, h.n_audio_head, d);
+    attention(pool, q.data(), k.data(), v.data(), o.data(), n_ctx, n_ctx, h.n_audio_head, d, false);
     linear(c, l.o_w, &l.o_b, o.data(), n_ctx, a.data());
     for (size_t i = 0; i < x.size(); ++i) x[i] += a[i];
 

@@ -1,0 +1,36 @@
+// Building blocks shared by Whisper's encoder and decoder (float32 activations, rows contiguous).
+#pragma once
+
+#include <cstdint>
+
+#include "base/thread_pool.h"
+#include "kernels/kernels.h"
+#include "nn/matmul.h"
+#include "tensor/tensor.h"
+
+namespace omni::whisper {
+
+// y = (x - mean) / sqrt(var + 1e-5) * w + b per row of n (w, b f32 [n]); y may alias x.
+void layer_norm(const float* x, const TensorView& w, const TensorView& b, float* y, int64_t n_rows,
+                int64_t n);
+
+// The exact GELU, x * Phi(x), in place.
+void gelu(float* x, int64_t n);
+
+struct Compute {
+  const KernelTable& k;
+  ThreadPool& pool;
+  nn::MatmulScratch scratch;
+};
+
+// y [n_tokens, n_out] = x [n_tokens, n_in] W^T (+ b), W [n_in, n_out].
+void linear(Compute& c, const TensorView& w, const TensorView* b, const float* x, int64_t n_tokens,
+            float* y);
+
+// Attention of n_q queries over n_kv keys/values per head; q, out: [n_q, n_head * d] rows with
+// stride `q_stride`; k, v: [n_kv, n_head * d] rows. Query i sees keys [0, n_kv - n_q + i] when
+// `causal`, all keys otherwise. Scores are scaled by 1/sqrt(d).
+void attention(ThreadPool& pool, const float* q, const float* k, const float* v, float* out,
+               int64_t n_q, int64_t n_kv, int n_head, int64_t d, bool causal);
+
+}  // namespace omni::whisper
