@@ -1,5 +1,7 @@
 #include "models/audio/whisper/whisper_model.h"
 
+#include <cstdint>
+#include <cstring>
 #include <memory>
 
 #include "models/audio/whisper/whisper_arch.h"
@@ -44,7 +46,14 @@ StatusOr<WhisperModel> WhisperModel::load_ggml(const std::string& path) {
       return Unsupported("%s: tensor '%s' is %s (f32 or f16 supported)", path.c_str(),
                          spec.name.c_str(), dtype_name(t->view.type));
     }
-    views[spec.name] = t->view;
+    TensorView view = t->view;
+    if (reinterpret_cast<uintptr_t>(view.data) % kBufferAlignment != 0) {
+      auto copy = std::make_shared<AlignedBuffer<uint8_t>>(view.n_bytes());
+      std::memcpy(copy->data(), view.data, view.n_bytes());
+      view.data = copy->data();
+      m.copies_.push_back(std::move(copy));
+    }
+    views[spec.name] = view;
   }
   auto v = [&](const std::string& name) { return views.at(name); };
   m.enc_pos = v("encoder.positional_embedding");

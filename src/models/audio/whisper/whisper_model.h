@@ -1,5 +1,7 @@
 // A loaded Whisper model: hyperparameters, the mel filterbank, the token strings, and a view of
-// every weight (in the mapped file). Immutable once loaded; sessions share it.
+// every weight. Immutable once loaded; sessions share it. whisper.cpp's files do not align
+// tensor data, so a tensor whose data is not 64-byte aligned in the mapped file is copied into
+// owned aligned storage (elements are read as float/uint16 through typed pointers).
 #pragma once
 
 #include <map>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "audio/mel.h"
+#include "base/aligned_buffer.h"
 #include "base/status.h"
 #include "formats/whisper_ggml.h"
 #include "tensor/tensor.h"
@@ -45,6 +48,7 @@ class WhisperModel {
 
  private:
   std::shared_ptr<WhisperGgmlFile> file_;
+  std::vector<std::shared_ptr<AlignedBuffer<uint8_t>>> copies_;  // realigned tensor data
   WhisperHparams h_;
   MelFilterbank mel_;
   std::vector<std::string> tokens_;
