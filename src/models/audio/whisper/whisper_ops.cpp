@@ -37,6 +37,7 @@ void attention(ThreadPool& pool, const float* q, const float* k, const float* v,
                int64_t n_q, int64_t n_kv, int n_head, int64_t d, bool causal) {
   const int64_t width = n_head * d;
   const float scale = 1.0f / std::sqrt(float(d));
+  const VecDotFn dot_f32 = select_kernels().vec_dot[uint32_t(DType::F32)];
   pool.parallel_for(size_t(n_head * n_q), [&](size_t begin, size_t end, int) {
     std::vector<float> scores(static_cast<size_t>(n_kv));
     for (size_t item = begin; item < end; ++item) {
@@ -44,10 +45,7 @@ void attention(ThreadPool& pool, const float* q, const float* k, const float* v,
       const int64_t n_seen = causal ? n_kv - n_q + t + 1 : n_kv;
       const float* qt = q + t * width + h * d;
       for (int64_t s = 0; s < n_seen; ++s) {
-        const float* ks = k + s * width + h * d;
-        float dot = 0;
-        for (int64_t i = 0; i < d; ++i) dot += qt[i] * ks[i];
-        scores[size_t(s)] = dot * scale;
+        scores[size_t(s)] = dot_f32(d, k + s * width + h * d, qt) * scale;
       }
       nn::softmax(scores.data(), n_seen);
       float* o = out + t * width + h * d;
