@@ -90,7 +90,13 @@ check(aborted === CLIENTS * PER_CLIENT / 5, `${aborted} requests disconnected mi
 check(busy === 0, 'every slot is free afterwards');
 const gone = Number(m.match(/omni_requests_total\{endpoint="\/v1\/chat\/completions",status="499"\} (\d+)/)?.[1] ?? 0);
 check(gone === aborted, `the server saw ${gone} clients go away (499) and cancelled their generations`);
-check(afterRss <= idleRss * 1.10, `RSS back within 10% of idle (${result.rss_idle_mib} -> ${result.rss_after_mib} MiB)`);
+if (args['rss-check'] === 'off') {
+  // Under AddressSanitizer freed memory sits in its quarantine and allocator caches, so RSS says
+  // nothing about the server; LeakSanitizer checks for leaks at exit instead.
+  console.log(`skip RSS back within 10% of idle: not meaningful under sanitizers (${result.rss_idle_mib} -> ${result.rss_after_mib} MiB)`);
+} else {
+  check(afterRss <= idleRss * 1.10, `RSS back within 10% of idle (${result.rss_idle_mib} -> ${result.rss_after_mib} MiB)`);
+}
 const exit = await server.stop('SIGTERM');
 check(exit.code === 0, 'the server exits 0');
 process.exit(summary());
