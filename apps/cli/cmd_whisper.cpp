@@ -56,10 +56,6 @@ int run_whisper_synth_command(int argc, char** argv) {
   auto args = Args::parse(argc, argv, 3, specs);
   if (!args.ok()) return fail(args.status());
   if (!args->has("-o")) return fail(InvalidArgument("-o OUT.bin is required"));
-  if (args->get("--format", "ggml") != "ggml") {
-    return fail(
-        Unsupported("--format %s: whisper synth writes ggml", args->get("--format").c_str()));
-  }
   SynthOptions o;
   o.arch = "whisper";
   o.preset = args->get("--preset", "tiny");
@@ -72,7 +68,7 @@ int run_whisper_synth_command(int argc, char** argv) {
   if (!scale.ok()) return fail(scale.status());
   o.seed = uint64_t(*seed);
   o.scale = float(*scale);
-  if (Status s = synth_whisper_model(o); !s.ok()) return fail(s);
+  if (Status s = synth_whisper_model(o, args->get("--format", "ggml")); !s.ok()) return fail(s);
   std::printf("wrote %s\n", o.out_path.c_str());
   return 0;
 }
@@ -90,7 +86,7 @@ struct Encoded {
 StatusOr<Encoded> encode_file(const std::string& model_path, const std::string& path,
                               ThreadPool& pool) {
   Encoded e;
-  OMNI_ASSIGN_OR_RETURN(WhisperModel model, WhisperModel::load_ggml(model_path));
+  OMNI_ASSIGN_OR_RETURN(WhisperModel model, WhisperModel::load(model_path));
   e.model = std::make_unique<WhisperModel>(std::move(model));
   OMNI_ASSIGN_OR_RETURN(MappedFile file, MappedFile::open(path));
   OMNI_ASSIGN_OR_RETURN(Audio audio,

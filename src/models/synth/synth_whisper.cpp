@@ -2,10 +2,14 @@
 // whisper.cpp ggml file (tensor names, order and types as whisper.cpp's converter writes them).
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 
 #include "audio/mel.h"
+#include "base/mapped_file.h"
+#include "formats/safetensors.h"
 #include "formats/whisper_ggml.h"
 #include "models/audio/whisper/whisper_arch.h"
+#include "models/audio/whisper/whisper_hf.h"
 #include "models/synth/synth_whisper.h"
 #include "tensor/quantize.h"
 
@@ -42,7 +46,27 @@ std::vector<float> values(const WhisperTensorSpec& spec, const WhisperHparams& h
 
 }  // namespace
 
-Status synth_whisper_model(const SynthOptions& o) {
+Status synth_whisper_hf(const SynthOptions& o, const WhisperHparams& h, DType matrix_type) {
+  std::filesystem::create_directories(o.out_path);
+  std::vector<std::vector<uint8_t>> storage;
+  std::vector<SafetensorsTensorData> tensors;
+  for (const WhisperTensorSpec& spec : whisper_tensor_specs(h)) {
+    const DType type = spec.is_matrix ? matrix_type : DType::F32;
+    const std::vector<float> v = values(spec, h, o.seed, o.scale);
+    storage.emplace_back(row_bytes(type, int64_t(v.size())));
+    OMNI_RETURN_IF_ERROR(quantize_row(type, v.data(), storage.back().data(), int64_t(v.size())));
+    std::vector<int64_t> ne = spec.ne;
+    if (ne.size() == 2 && ne[0] == 1) ne.erase(ne.begin());  // conv biases: [n]
+    std::vector<int64_t> shape(ne.rbegin(), ne.rend());      // outermost first
+    tensors.push_back({whisper_hf_name(spec.name), type, shape, storage.back().data()});
+  }
+  const std::string dir = o.out_path + "/";
+  OMNI_RETURN_IF_ERROR(write_safetensors(dir + "model.safetensors", tensors, {{"format", "pt"}}));
+  const std::string config = whisper_config_json(h);
+  return write_file_atomic(dir + "config.json", config.data(), config.size());
+}
+
+Status synth_whisper_model(const SynthOptions& o, const std::string& format) {
   OMNI_ASSIGN_OR_RETURN(WhisperHparams h, whisper_preset(o.preset));
   DType matrix_type;
   if (o.type == "f32") {
@@ -53,6 +77,10 @@ Status synth_whisper_model(const SynthOptions& o) {
     h.ftype = 1;
   } else {
     return InvalidArgument("--type %s: whisper synth writes f32 or f16", o.type.c_str());
+  }
+  if (format == "safetensors") return synth_whisper_hf(o, h, matrix_type);
+  if (format != "ggml") {
+    return InvalidArgument("--format %s: whisper synth writes ggml or safetensors", format.c_str());
   }
   WhisperGgmlWriter w;
   w.hparams = h;

@@ -8,6 +8,9 @@
 
 namespace omni {
 
-Status synth_whisper_model(const SynthOptions& options);
+// `format` "ggml" writes options.out_path as a whisper.cpp file; "safetensors" makes
+// options.out_path a Hugging Face checkpoint directory (config.json, model.safetensors) with the
+// same values (vectors f32, matrices of options.type).
+Status synth_whisper_model(const SynthOptions& options, const std::string& format = "ggml");
 
 }  // namespace omni

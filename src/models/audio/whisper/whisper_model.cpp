@@ -2,15 +2,23 @@
 
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include "models/audio/whisper/whisper_arch.h"
+#include "tensor/quantize.h"
 
 namespace omni {
 namespace {
 
 bool plain_float(DType t) {
   return t == DType::F32 || t == DType::F16;
+}
+
+std::string spec_shape(const WhisperTensorSpec& spec) {
+  std::string s = "[";
+  for (size_t i = 0; i < spec.ne.size(); ++i) s += (i ? ", " : "") + std::to_string(spec.ne[i]);
+  return s + "]";
 }
 
 }  // namespace
@@ -27,26 +35,42 @@ StatusOr<WhisperModel> WhisperModel::load_ggml(const std::string& path) {
   }
   m.mel_ = {f.mel_n_mels(), f.mel_n_bins(), f.mel_filters()};
   m.tokens_ = f.tokens();
-
-  std::map<std::string, TensorView> views;
-  for (const WhisperTensorSpec& spec : whisper_tensor_specs(m.h_)) {
+  auto find = [&](const WhisperTensorSpec& spec) -> StatusOr<TensorView> {
     const WhisperGgmlTensor* t = f.find_tensor(spec.name);
     if (!t) return Corrupt("%s: tensor '%s' is missing", path.c_str(), spec.name.c_str());
     bool same = t->view.n_dims == int(spec.ne.size());
     for (size_t i = 0; same && i < spec.ne.size(); ++i) same = t->view.ne[i] == spec.ne[i];
     if (!same) {
-      return Corrupt("%s: tensor '%s' has shape %s, expected %zu dimensions", path.c_str(),
-                     spec.name.c_str(), shape_string(t->view).c_str(), spec.ne.size());
+      return Corrupt("%s: tensor '%s' has shape %s, expected %s", path.c_str(), spec.name.c_str(),
+                     shape_string(t->view).c_str(), spec_shape(spec).c_str());
     }
-    if (!spec.is_matrix && t->view.type != DType::F32) {
-      return Unsupported("%s: tensor '%s' is %s (expected f32)", path.c_str(), spec.name.c_str(),
-                         dtype_name(t->view.type));
+    return t->view;
+  };
+  OMNI_RETURN_IF_ERROR(m.assemble(find, path));
+  return m;
+}
+
+Status WhisperModel::assemble(const Finder& find, const std::string& label) {
+  WhisperModel& m = *this;
+  std::map<std::string, TensorView> views;
+  for (const WhisperTensorSpec& spec : whisper_tensor_specs(m.h_)) {
+    OMNI_ASSIGN_OR_RETURN(TensorView view, find(spec));
+    if (!spec.is_matrix && view.type == DType::F16) {
+      // Hugging Face fp16 checkpoints store vectors in f16 too; they are used as f32.
+      auto copy = std::make_shared<AlignedBuffer<uint8_t>>(size_t(view.n_elements()) * 4);
+      dequantize_row_ref(DType::F16, view.data, reinterpret_cast<float*>(copy->data()),
+                         view.n_elements());
+      view = make_contiguous_view(DType::F32, view.n_dims, view.ne.data(), copy->data());
+      m.copies_.push_back(std::move(copy));
     }
-    if (spec.name.find("conv") != std::string::npos && !plain_float(t->view.type)) {
-      return Unsupported("%s: tensor '%s' is %s (f32 or f16 supported)", path.c_str(),
-                         spec.name.c_str(), dtype_name(t->view.type));
+    if (!spec.is_matrix && view.type != DType::F32) {
+      return Unsupported("%s: tensor '%s' is %s (expected f32)", label.c_str(), spec.name.c_str(),
+                         dtype_name(view.type));
     }
-    TensorView view = t->view;
+    if (spec.name.find("conv") != std::string::npos && !plain_float(view.type)) {
+      return Unsupported("%s: tensor '%s' is %s (f32 or f16 supported)", label.c_str(),
+                         spec.name.c_str(), dtype_name(view.type));
+    }
     if (reinterpret_cast<uintptr_t>(view.data) % kBufferAlignment != 0) {
       auto copy = std::make_shared<AlignedBuffer<uint8_t>>(view.n_bytes());
       std::memcpy(copy->data(), view.data, view.n_bytes());
@@ -103,7 +127,12 @@ StatusOr<WhisperModel> WhisperModel::load_ggml(const std::string& path) {
   for (int i = 0; i < m.h_.n_text_layer; ++i) {
     m.decoder.push_back(layer("decoder.blocks." + std::to_string(i) + ".", true));
   }
-  return m;
+  return Status::Ok();
+}
+
+StatusOr<WhisperModel> WhisperModel::load(const std::string& path) {
+  if (std::filesystem::is_directory(path)) return load_hf(path);
+  return load_ggml(path);
 }
 
 }  // namespace omni

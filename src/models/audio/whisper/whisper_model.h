@@ -4,6 +4,7 @@
 // owned aligned storage (elements are read as float/uint16 through typed pointers).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,7 +13,9 @@
 #include "audio/mel.h"
 #include "base/aligned_buffer.h"
 #include "base/status.h"
+#include "formats/safetensors.h"
 #include "formats/whisper_ggml.h"
+#include "models/audio/whisper/whisper_arch.h"
 #include "tensor/tensor.h"
 
 namespace omni {
@@ -31,6 +34,12 @@ class WhisperModel {
  public:
   // Loads a whisper.cpp ggml file; every tensor must be present with its exact shape.
   static StatusOr<WhisperModel> load_ggml(const std::string& path);
+  // Loads a Hugging Face checkpoint (a directory with config.json and model.safetensors, or
+  // sharded safetensors); the filterbank is the Slaney one, the tokens come from vocab.json
+  // when present.
+  static StatusOr<WhisperModel> load_hf(const std::string& path);
+  // A directory is a Hugging Face checkpoint, a file a whisper.cpp ggml file.
+  static StatusOr<WhisperModel> load(const std::string& path);
 
   const WhisperHparams& hparams() const { return h_; }
   const MelFilterbank& mel_filters() const { return mel_; }
@@ -47,7 +56,12 @@ class WhisperModel {
   std::vector<WhisperLayer> decoder;  // n_text_layer
 
  private:
+  // Fills the views from `find` (by whisper.cpp tensor name), checking shapes and types.
+  using Finder = std::function<StatusOr<TensorView>(const WhisperTensorSpec&)>;
+  Status assemble(const Finder& find, const std::string& label);
+
   std::shared_ptr<WhisperGgmlFile> file_;
+  std::shared_ptr<SafetensorsModel> hf_;
   std::vector<std::shared_ptr<AlignedBuffer<uint8_t>>> copies_;  // realigned tensor data
   WhisperHparams h_;
   MelFilterbank mel_;
