@@ -1,5 +1,6 @@
 #include "models/audio/whisper/whisper_ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -37,26 +38,39 @@ void attention(ThreadPool& pool, const float* q, const float* k, const float* v,
                int64_t n_q, int64_t n_kv, int n_head, int64_t d, bool causal) {
   const int64_t width = n_head * d;
   const float scale = 1.0f / std::sqrt(float(d));
-  const VecDotFn dot_f32 = select_kernels().vec_dot[uint32_t(DType::F32)];
-  pool.parallel_for(size_t(n_head * n_q), [&](size_t begin, size_t end, int) {
-    std::vector<float> scores(static_cast<size_t>(n_kv));
-    for (size_t item = begin; item < end; ++item) {
-      const int64_t h = int64_t(item) / n_q, t = int64_t(item) % n_q;
-      const int64_t n_seen = causal ? n_kv - n_q + t + 1 : n_kv;
-      const float* qt = q + t * width + h * d;
-      for (int64_t s = 0; s < n_seen; ++s) {
-        scores[size_t(s)] = dot_f32(d, k + s * width + h * d, qt) * scale;
-      }
-      nn::softmax(scores.data(), n_seen);
-      float* o = out + t * width + h * d;
-      for (int64_t i = 0; i < d; ++i) o[i] = 0;
-      for (int64_t s = 0; s < n_seen; ++s) {
-        const float p = scores[size_t(s)];
-        const float* vs = v + s * width + h * d;
-        for (int64_t i = 0; i < d; ++i) o[i] += p * vs[i];
-      }
+  const KernelTable& kt = select_kernels();
+  nn::MatmulScratch scratch;
+  // Per head, contiguous copies: Q_h [n_q, d], K_h [n_kv, d] (a weight of n_kv rows of d),
+  // V_h^T [d, n_kv] (a weight of d rows of n_kv); scores [n_q, n_kv]; out_h [n_q, d].
+  std::vector<float> qh(size_t(n_q * d)), kh(size_t(n_kv * d)), vt(size_t(d * n_kv));
+  std::vector<float> scores(size_t(n_q * n_kv)), oh(size_t(n_q * d));
+  for (int h = 0; h < n_head; ++h) {
+    for (int64_t t = 0; t < n_q; ++t) {
+      std::copy_n(q + t * width + h * d, d, qh.data() + t * d);
     }
-  });
+    for (int64_t s = 0; s < n_kv; ++s) {
+      std::copy_n(k + s * width + h * d, d, kh.data() + s * d);
+      for (int64_t i = 0; i < d; ++i) vt[size_t(i * n_kv + s)] = v[s * width + h * d + i];
+    }
+    const int64_t k_ne[2] = {d, n_kv};
+    nn::matmul(kt, make_contiguous_view(DType::F32, 2, k_ne, kh.data()), qh.data(), n_q,
+               scores.data(), pool, scratch);
+    pool.parallel_for(size_t(n_q), [&](size_t begin, size_t end, int) {
+      for (size_t t = begin; t < end; ++t) {
+        float* row = scores.data() + t * size_t(n_kv);
+        const int64_t n_seen = causal ? n_kv - n_q + int64_t(t) + 1 : n_kv;
+        for (int64_t s = 0; s < n_seen; ++s) row[s] *= scale;
+        nn::softmax(row, n_seen);
+        for (int64_t s = n_seen; s < n_kv; ++s) row[s] = 0.0f;
+      }
+    });
+    const int64_t v_ne[2] = {n_kv, d};
+    nn::matmul(kt, make_contiguous_view(DType::F32, 2, v_ne, vt.data()), scores.data(), n_q,
+               oh.data(), pool, scratch);
+    for (int64_t t = 0; t < n_q; ++t) {
+      std::copy_n(oh.data() + t * d, d, out + t * width + h * d);
+    }
+  }
 }
 
 }  // namespace omni::whisper
