@@ -43,7 +43,7 @@ const Shape kShapes[] = {
     {"llama1b_attn_kv", 2048, 512},   {"llama1b_ffn_up", 2048, 8192},
     {"llama1b_ffn_down", 8192, 2048}, {"llama1b_output", 2048, 128256},
 };
-const DType kTypes[] = {DType::Q4_0, DType::Q4_K, DType::Q6_K,
+const DType kTypes[] = {DType::Q4_0, DType::Q5_0, DType::Q4_K, DType::Q6_K,
                         DType::Q8_0, DType::F16,  DType::BF16};
 
 std::vector<float> pseudo_random(size_t n, uint32_t seed) {

@@ -86,7 +86,6 @@ TEST_P(SimdTable, DequantizeIsBitIdenticalToReference) {
 bool dot_is_exact(DType t) {
   switch (t) {
     case DType::Q4_1:
-    case DType::Q5_0:
     case DType::Q5_1:
     case DType::Q2_K:
     case DType::Q3_K:
