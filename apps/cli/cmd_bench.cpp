@@ -222,9 +222,9 @@ int run_bench_command(int argc, char** argv) {
   if (tests.empty()) return fail(InvalidArgument("nothing to run: every -p and -n is 0"));
   const bool json = args->has("--json");
   if (!json) {
-    std::printf("| %-28s | %10s | %8s | %7s | %8s | %20s |\n", "model", "size", "params", "threads",
+    std::printf("| %-32s | %10s | %8s | %7s | %8s | %20s |\n", "model", "size", "params", "threads",
                 "test", "t/s");
-    std::printf("| %s | %s | %s | %s | %s | %s |\n", std::string(28, '-').c_str(),
+    std::printf("| %s | %s | %s | %s | %s | %s |\n", std::string(32, '-').c_str(),
                 "---------:", "-------:", "------:", "-------:", "-------------------:");
   }
 
@@ -273,7 +273,7 @@ int run_bench_command(int argc, char** argv) {
       std::snprintf(params, sizeof(params), "%.2fM", double(summary.n_params) / 1e6);
       std::snprintf(rate, sizeof(rate), "%.2f ± %.2f", test.mean(), test.stddev());
       // "±" is two bytes and one column: pad the rate column by one more byte.
-      std::printf("| %-28s | %10s | %8s | %7d | %8s | %21s |\n", summary.type.c_str(), size, params,
+      std::printf("| %-32s | %10s | %8s | %7d | %8s | %21s |\n", summary.type.c_str(), size, params,
                   test.n_threads, test.name().c_str(), rate);
       std::fflush(stdout);
     }
