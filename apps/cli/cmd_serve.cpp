@@ -7,6 +7,7 @@
 #include "args.h"
 #include "base/log.h"
 #include "commands.h"
+#include "models/audio/whisper/whisper_model.h"
 #include "models/text/text_model.h"
 #include "server/openai_server.h"
 
@@ -27,6 +28,13 @@ const std::vector<OptionSpec> kSpecs = {
     {{"--max-queue"}, true, "N        requests waiting for a slot before 429 (default 64)"},
     {{"--max-body-mb"}, true, "N      largest request body in MiB (default 32)"},
     {{"--alias"}, true, "NAME         the model id clients use (default: the file name)"},
+    {{"--whisper"},
+     true,
+     "FILE       a Whisper model (whisper.cpp .bin or HF directory) for /v1/audio"},
+    {{"--asr-max-tokens"}, true, "N  most text tokens per 30 s window of speech (default 224)"},
+    {{"--whisper-alias"},
+     true,
+     "NAME the Whisper model's id (default: the file name; 'whisper-1' always works)"},
     {{"-t", "--threads"}, true, "N    compute threads (default: all cores)"},
     {{"--shutdown-timeout"}, true, "S  seconds requests may finish after SIGTERM (default 10)"},
     {{"-h", "--help"}, false, "       this help"},
@@ -34,7 +42,8 @@ const std::vector<OptionSpec> kSpecs = {
 
 std::string default_model_id(const std::string& path) {
   std::filesystem::path p(path);
-  if (p.has_filename() && p.extension() == ".gguf") return p.stem().string();
+  if (p.has_filename() && (p.extension() == ".gguf" || p.extension() == ".bin"))
+    return p.stem().string();
   return p.has_filename() ? p.filename().string() : p.parent_path().filename().string();
 }
 
@@ -46,11 +55,12 @@ int run_serve_command(int argc, char** argv) {
     std::fprintf(stderr, "omni serve: %s\n", args.status().message().c_str());
     return 2;
   }
-  if (args->has("-h") || !args->has("-m")) {
+  if (args->has("-h") || (!args->has("-m") && !args->has("--whisper"))) {
     std::fprintf(args->has("-h") ? stdout : stderr,
-                 "usage: omni serve -m MODEL [options]\n\n"
-                 "An OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models,\n"
-                 "/health, /metrics) with continuous batching.\n\noptions:\n%s",
+                 "usage: omni serve [-m MODEL] [--whisper WHISPER_MODEL] [options]\n\n"
+                 "An OpenAI-compatible API: /v1/chat/completions and /v1/completions with a text\n"
+                 "model (continuous batching), /v1/audio/transcriptions and translations with a\n"
+                 "Whisper model, /v1/models, /health, /metrics.\n\noptions:\n%s",
                  usage_lines(kSpecs).c_str());
     return args->has("-h") ? 0 : 2;
   }
@@ -64,8 +74,10 @@ int run_serve_command(int argc, char** argv) {
   auto body = args->get_int("--max-body-mb", 32);
   auto threads = args->get_int("-t", int64_t(std::max(1u, std::thread::hardware_concurrency())));
   auto drain = args->get_float("--shutdown-timeout", 10.0);
-  for (const Status* s : {&port.status(), &parallel.status(), &ctx.status(), &batch.status(),
-                          &queue.status(), &body.status(), &threads.status(), &drain.status()}) {
+  auto asr_max_tokens = args->get_int("--asr-max-tokens", 224);
+  for (const Status* s :
+       {&port.status(), &parallel.status(), &ctx.status(), &batch.status(), &queue.status(),
+        &body.status(), &threads.status(), &drain.status(), &asr_max_tokens.status()}) {
     if (!s->ok()) {
       std::fprintf(stderr, "omni serve: %s\n", s->message().c_str());
       return 2;
@@ -94,7 +106,12 @@ int run_serve_command(int argc, char** argv) {
     }
   }
   const std::string path = args->get("-m");
-  o.model_id = args->get("--alias", default_model_id(path));
+  const std::string whisper_path = args->get("--whisper");
+  o.model_id = path.empty() ? "" : args->get("--alias", default_model_id(path));
+  o.whisper_model_id =
+      whisper_path.empty() ? "" : args->get("--whisper-alias", default_model_id(whisper_path));
+  o.asr_threads = int(*threads);
+  o.asr_max_tokens = int(std::clamp<int64_t>(*asr_max_tokens, 1, 224));
 
   // Signals are taken by this thread alone (sigwait below): block them before any thread starts.
   sigset_t stop_signals;
@@ -104,21 +121,41 @@ int run_serve_command(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  auto model = TextModel::load(path);
-  if (!model.ok()) {
-    std::fprintf(stderr, "omni serve: %s\n", model.status().to_string().c_str());
-    return 1;
+  std::unique_ptr<TextModel> model;
+  if (!path.empty()) {
+    auto loaded = TextModel::load(path);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "omni serve: %s\n", loaded.status().to_string().c_str());
+      return 1;
+    }
+    model = std::move(*loaded);
   }
-  server::OpenAiServer srv(**model, o);
+  std::unique_ptr<WhisperModel> whisper;
+  if (!whisper_path.empty()) {
+    auto loaded = WhisperModel::load(whisper_path);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "omni serve: %s\n", loaded.status().to_string().c_str());
+      return 1;
+    }
+    whisper = std::make_unique<WhisperModel>(std::move(*loaded));
+  }
+  server::OpenAiServer srv(model.get(), whisper.get(), o);
   if (Status s = srv.start(); !s.ok()) {
     std::fprintf(stderr, "omni serve: %s\n", s.to_string().c_str());
     return 1;
   }
-  log_message(LogLevel::kInfo,
-              "serving '%s' (%s) on http://%s:%d/v1 with %d slots of %lld tokens, %d threads%s",
-              o.model_id.c_str(), path.c_str(), o.host.c_str(), srv.port(), o.scheduler.n_slots,
-              (long long)std::min<int64_t>(o.scheduler.n_ctx, (*model)->hparams().n_ctx_train),
-              o.scheduler.n_threads, o.api_keys.empty() ? "" : ", API keys required");
+  if (model) {
+    log_message(LogLevel::kInfo, "text model '%s' (%s): %d slots of %lld tokens, %d threads",
+                o.model_id.c_str(), path.c_str(), o.scheduler.n_slots,
+                (long long)std::min<int64_t>(o.scheduler.n_ctx, model->hparams().n_ctx_train),
+                o.scheduler.n_threads);
+  }
+  if (whisper) {
+    log_message(LogLevel::kInfo, "speech-to-text model '%s' (%s), %d threads",
+                o.whisper_model_id.c_str(), whisper_path.c_str(), o.asr_threads);
+  }
+  log_message(LogLevel::kInfo, "serving on http://%s:%d/v1%s", o.host.c_str(), srv.port(),
+              o.api_keys.empty() ? "" : " (API keys required)");
   int sig = 0;
   sigwait(&stop_signals, &sig);
   log_message(LogLevel::kInfo, "%s: shutting down (requests in progress get %.1f s to finish)",

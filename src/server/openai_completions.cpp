@@ -214,13 +214,18 @@ std::variant<std::vector<Choice>, ApiError> submit_all(
 bool model_matches(OpenAiServer& server, OpenAiServer::RequestContext& ctx, HttpExchange& ex,
                    const std::string& model) {
   ctx.model = model;
-  if (model == server.options().model_id) return true;
+  if (server.model() && model == server.options().model_id) return true;
   ApiError e;
   e.http_status = 404;
   e.code = "model_not_found";
   e.param = "model";
-  e.message = "The model '" + model + "' does not exist; this server serves '" +
-              server.options().model_id + "' (GET /v1/models)";
+  e.message = server.model() ? "The model '" + model +
+                                   "' does not exist; this server's text "
+                                   "model is '" +
+                                   server.options().model_id + "' (GET /v1/models)"
+                             : "The model '" + model +
+                                   "' does not exist; this server has no "
+                                   "text model (start omni serve with -m MODEL)";
   send_error(ctx, ex, e);
   return false;
 }
@@ -361,7 +366,7 @@ void handle_chat_completions(OpenAiServer& server, OpenAiServer::RequestContext&
   if (auto* e = std::get_if<ApiError>(&parsed)) return send_error(ctx, ex, *e);
   ChatCompletionRequest& r = std::get<ChatCompletionRequest>(parsed);
   if (!model_matches(server, ctx, ex, r.params.model)) return;
-  const TextModel& model = server.model();
+  const TextModel& model = *server.model();
   const Tokenizer* tok = model.tokenizer();
   if (!tok) return send_error(ctx, ex, invalid_param("model", "the model has no tokenizer"));
   auto rendered = render_chat(model, r.messages, /*add_generation_prompt=*/true);
@@ -412,12 +417,12 @@ void handle_chat_completions(OpenAiServer& server, OpenAiServer::RequestContext&
 
 void handle_text_completions(OpenAiServer& server, OpenAiServer::RequestContext& ctx,
                              const HttpRequest& req, HttpExchange& ex) {
-  const TextModel& model = server.model();
-  const Tokenizer* tok = model.tokenizer();
-  auto parsed = parse_text_completion_request(req.body, int32_t(model.n_vocab()));
+  const int32_t n_vocab = server.model() ? int32_t(server.model()->n_vocab()) : 0;
+  auto parsed = parse_text_completion_request(req.body, n_vocab);
   if (auto* e = std::get_if<ApiError>(&parsed)) return send_error(ctx, ex, *e);
   TextCompletionRequest& r = std::get<TextCompletionRequest>(parsed);
   if (!model_matches(server, ctx, ex, r.params.model)) return;
+  const Tokenizer* tok = server.model()->tokenizer();
   std::vector<std::vector<int32_t>> prompts;
   std::vector<std::string> prompt_texts;
   for (const auto& p : r.prompts) {

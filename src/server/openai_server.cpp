@@ -32,8 +32,10 @@ void send_error(OpenAiServer::RequestContext& ctx, HttpExchange& ex, const ApiEr
   ex.respond(error.http_status, "application/json", error_body(error), headers);
 }
 
-OpenAiServer::OpenAiServer(const TextModel& model, ServerOptions options)
+OpenAiServer::OpenAiServer(const TextModel* model, const WhisperModel* whisper,
+                           ServerOptions options)
     : model_(model),
+      whisper_(whisper),
       options_(std::move(options)),
       http_(
           [&] {
@@ -66,19 +68,29 @@ OpenAiServer::~OpenAiServer() {
 }
 
 Status OpenAiServer::start() {
-  scheduler_ = std::make_unique<Scheduler>(model_, options_.scheduler);
-  metrics_.add_gauge("omni_queue_depth", "Requests waiting for a slot.",
-                     [this] { return double(scheduler_->stats().queued); });
-  metrics_.add_gauge("omni_slots_busy", "Slots generating.",
-                     [this] { return double(scheduler_->stats().active); });
-  metrics_.add_gauge("omni_slots_total", "Sequences that can generate at once.",
-                     [this] { return double(scheduler_->stats().n_slots); });
+  if (model_) {
+    scheduler_ = std::make_unique<Scheduler>(*model_, options_.scheduler);
+    metrics_.add_gauge("omni_queue_depth", "Requests waiting for a slot.",
+                       [this] { return double(scheduler_->stats().queued); });
+    metrics_.add_gauge("omni_slots_busy", "Slots generating.",
+                       [this] { return double(scheduler_->stats().active); });
+    metrics_.add_gauge("omni_slots_total", "Sequences that can generate at once.",
+                       [this] { return double(scheduler_->stats().n_slots); });
+    metrics_.add_gauge("omni_engine_steps_total", "Batched forward passes (a counter).",
+                       [this] { return double(scheduler_->stats().steps); });
+  }
+  if (whisper_) {
+    transcriptions_ = std::make_unique<TranscriptionQueue>(*whisper_, options_.asr_threads,
+                                                           options_.max_queued_transcriptions);
+    metrics_.add_gauge("omni_transcriptions_queued", "Transcriptions waiting.",
+                       [this] { return double(transcriptions_->queued()); });
+    metrics_.add_gauge("omni_transcriptions_running", "Transcriptions running (0 or 1).",
+                       [this] { return transcriptions_->busy() ? 1.0 : 0.0; });
+  }
   metrics_.add_gauge("omni_requests_in_flight", "Requests being handled.",
                      [this] { return double(in_flight_.load()); });
   metrics_.add_gauge("omni_open_connections", "Open HTTP connections.",
                      [this] { return double(http_.open_connections()); });
-  metrics_.add_gauge("omni_engine_steps_total", "Batched forward passes (a counter).",
-                     [this] { return double(scheduler_->stats().steps); });
   return http_.start();
 }
 
@@ -94,8 +106,10 @@ void OpenAiServer::shutdown(std::chrono::milliseconds drain) {
                 in_flight_.load());
   }
   if (scheduler_) scheduler_->stop_accepting_and_cancel_all();
+  if (transcriptions_) transcriptions_->stop_accepting_and_cancel_all();
   http_.join();
   scheduler_.reset();
+  transcriptions_.reset();
 }
 
 void OpenAiServer::handle(const HttpRequest& req, HttpExchange& ex) {
@@ -111,7 +125,8 @@ void OpenAiServer::handle(const HttpRequest& req, HttpExchange& ex) {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - ctx.start)
           .count();
   metrics_.count_request(ctx.endpoint, ctx.status);
-  if (ctx.endpoint == "/v1/chat/completions" || ctx.endpoint == "/v1/completions") {
+  if (ctx.endpoint == "/v1/chat/completions" || ctx.endpoint == "/v1/completions" ||
+      ctx.endpoint.rfind("/v1/audio/", 0) == 0) {
     metrics_.request_duration.observe(total_ms / 1000.0);
     metrics_.add_tokens(ctx.prompt_tokens, ctx.completion_tokens, ctx.cached_tokens);
   }
@@ -190,23 +205,27 @@ void OpenAiServer::route(RequestContext& ctx, const HttpRequest& req, HttpExchan
     send_error(ctx, ex, e);
     return;
   }
-  auto model_json = [&] {
+  auto model_json = [&](const std::string& id) {
     json m;
-    m["id"] = options_.model_id;
+    m["id"] = id;
     m["object"] = "model";
     m["created"] = created_;
     m["owned_by"] = "omni";
     return m;
   };
+  std::vector<std::string> ids;
+  if (model_) ids.push_back(options_.model_id);
+  if (whisper_) ids.push_back(options_.whisper_model_id);
   const bool get = req.method == "GET", post = req.method == "POST";
   if (path == "/v1/models" && get) {
     json list;
     list["object"] = "list";
-    list["data"] = json::array({model_json()});
+    list["data"] = json::array();
+    for (const auto& id : ids) list["data"].push_back(model_json(id));
     json_ok(list);
   } else if (path.rfind("/v1/models/", 0) == 0 && get) {
     const std::string id = path.substr(11);
-    if (id != options_.model_id) {
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
       ApiError e;
       e.http_status = 404;
       e.code = "model_not_found";
@@ -214,15 +233,20 @@ void OpenAiServer::route(RequestContext& ctx, const HttpRequest& req, HttpExchan
       e.message = "The model '" + id + "' does not exist";
       send_error(ctx, ex, e);
     } else {
-      json_ok(model_json());
+      json_ok(model_json(id));
     }
   } else if (path == "/v1/chat/completions" && post) {
     handle_chat_completions(*this, ctx, req, ex);
   } else if (path == "/v1/completions" && post) {
     handle_text_completions(*this, ctx, req, ex);
+  } else if (path == "/v1/audio/transcriptions" && post) {
+    handle_audio_transcription(*this, ctx, req, ex, /*translate=*/false);
+  } else if (path == "/v1/audio/translations" && post) {
+    handle_audio_transcription(*this, ctx, req, ex, /*translate=*/true);
   } else {
     const bool known = path == "/v1/models" || path == "/v1/chat/completions" ||
-                       path == "/v1/completions" || path.rfind("/v1/models/", 0) == 0;
+                       path == "/v1/completions" || path.rfind("/v1/models/", 0) == 0 ||
+                       path == "/v1/audio/transcriptions" || path == "/v1/audio/translations";
     ApiError e;
     e.http_status = known ? 405 : 404;
     e.message =

@@ -1,6 +1,7 @@
-// The OpenAI-compatible HTTP API over one text model:
+// The OpenAI-compatible HTTP API over a text model and/or a Whisper model:
 //   GET  /health, /metrics, /v1/models, /v1/models/{id}
-//   POST /v1/chat/completions, /v1/completions   (JSON or SSE streams)
+//   POST /v1/chat/completions, /v1/completions          (text model; JSON or SSE streams)
+//   POST /v1/audio/transcriptions, /v1/audio/translations  (Whisper model; multipart uploads)
 // Requests are parsed into native types by I/O threads; generation runs on the scheduler's one
 // engine thread (continuous batching); events come back through per-request channels and are
 // formatted here. Errors use OpenAI's shape. One JSON log line per request.
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "engine/scheduler.h"
+#include "engine/transcription_queue.h"
 #include "server/api_error.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
@@ -23,7 +25,11 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;
   std::vector<std::string> api_keys;  // empty: no authentication
-  std::string model_id;               // the name clients use (default: the file's stem)
+  std::string model_id;               // the text model's name for clients (default: file stem)
+  std::string whisper_model_id;       // the Whisper model's name ("whisper-1" is also accepted)
+  int asr_threads = 1;                // Whisper compute threads
+  int asr_max_tokens = 224;           // text tokens per 30 s window
+  int max_queued_transcriptions = 16;
   SchedulerOptions scheduler;
   uint64_t max_body_bytes = 32ull << 20;
   int max_connections = 512;
@@ -31,7 +37,8 @@ struct ServerOptions {
 
 class OpenAiServer {
  public:
-  OpenAiServer(const TextModel& model, ServerOptions options);
+  // Either model may be null (not served), not both.
+  OpenAiServer(const TextModel* model, const WhisperModel* whisper, ServerOptions options);
   ~OpenAiServer();
 
   Status start();
@@ -42,9 +49,10 @@ class OpenAiServer {
 
   // Implementation, shared by the endpoint files.
   struct RequestContext;
-  const TextModel& model() const { return model_; }
+  const TextModel* model() const { return model_; }  // null: no text model
   const ServerOptions& options() const { return options_; }
   Scheduler& scheduler() { return *scheduler_; }
+  TranscriptionQueue* transcriptions() { return transcriptions_.get(); }  // null: no Whisper
   Metrics& metrics() { return metrics_; }
   bool draining() const { return draining_.load(); }
   const std::string& system_fingerprint() const { return fingerprint_; }
@@ -53,12 +61,14 @@ class OpenAiServer {
   void handle(const HttpRequest& req, HttpExchange& ex);
   void route(RequestContext& ctx, const HttpRequest& req, HttpExchange& ex);
 
-  const TextModel& model_;
+  const TextModel* model_;
+  const WhisperModel* whisper_;
   ServerOptions options_;
   std::string fingerprint_;
   int64_t created_ = 0;
   Metrics metrics_;
   std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<TranscriptionQueue> transcriptions_;
   HttpServer http_;
   std::atomic<bool> draining_{false};
   std::atomic<int> in_flight_{0};
@@ -82,6 +92,9 @@ void handle_chat_completions(OpenAiServer& server, OpenAiServer::RequestContext&
                              const HttpRequest& req, HttpExchange& ex);
 void handle_text_completions(OpenAiServer& server, OpenAiServer::RequestContext& ctx,
                              const HttpRequest& req, HttpExchange& ex);
+// Endpoints (openai_audio.cpp).
+void handle_audio_transcription(OpenAiServer& server, OpenAiServer::RequestContext& ctx,
+                                const HttpRequest& req, HttpExchange& ex, bool translate);
 // Sends an error response in OpenAI's shape and records its status.
 void send_error(OpenAiServer::RequestContext& ctx, HttpExchange& ex, const ApiError& error);
 

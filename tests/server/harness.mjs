@@ -23,7 +23,7 @@ export function synthModel(omni, path, arch = 'qwen2') {
 // Starts the server; resolves once it listens, with {proc, port, baseURL, log(), stop()}.
 export function startServer(omni, model, extra = []) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(omni, ['serve', '-m', model, '--port', '0', ...extra],
+    const proc = spawn(omni, ['serve', ...(model ? ['-m', model] : []), '--port', '0', ...extra],
                        { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     let started = false;
