@@ -37,11 +37,16 @@ constexpr int kTileCols = 3;
 using VecDotTileFn = void (*)(int64_t n, const void* w, size_t w_stride, int nr, const void* a,
                               size_t a_stride, int nc, float* y, size_t y_stride);
 
+// Encodes n floats (a multiple of the block size) as the activation type: the same bytes as
+// quantize_row (tensor/quantize.h).
+using QuantizeActFn = void (*)(const float* x, void* dst, int64_t n);
+
 struct KernelTable {
   Isa isa;
   DequantizeRowFn dequantize[kDTypeIdLimit];  // indexed by DType id; nullptr = not supported
   VecDotFn vec_dot[kDTypeIdLimit];
-  VecDotTileFn vec_dot_tile[kDTypeIdLimit];  // set wherever vec_dot is
+  VecDotTileFn vec_dot_tile[kDTypeIdLimit];   // set wherever vec_dot is
+  QuantizeActFn quantize_act[kDTypeIdLimit];  // set for the activation types Q8_0 and Q8_K
 };
 
 // The activation encoding that vec_dot expects for weights of type `weight`.

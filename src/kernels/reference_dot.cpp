@@ -115,6 +115,8 @@ KernelTable make_reference_table() {
   t.vec_dot[uint32_t(DType::Q5_K)] = dot_k<BlockQ5_K>;
   t.vec_dot[uint32_t(DType::Q6_K)] = dot_k<BlockQ6_K>;
   t.vec_dot[uint32_t(DType::Q8_K)] = dot_k<BlockQ8_K>;
+  t.quantize_act[uint32_t(DType::Q8_0)] = quantize_row_q8_0;
+  t.quantize_act[uint32_t(DType::Q8_K)] = quantize_row_q8_k;
   t.vec_dot_tile[uint32_t(DType::F32)] = tile_by_dots<dot_f32>;
   t.vec_dot_tile[uint32_t(DType::F16)] = tile_by_dots<dot_f16>;
   t.vec_dot_tile[uint32_t(DType::BF16)] = tile_by_dots<dot_bf16>;

@@ -18,11 +18,14 @@ void matmul(const KernelTable& k, const TensorView& w, const float* x, int64_t n
     act_stride = row_bytes(at, n_in);
     if (scratch.encoded.size() < act_stride * size_t(n_tokens))
       scratch.encoded.resize(act_stride * size_t(n_tokens));
-    // One row per token, each encoded on its own: the split over threads does not matter.
+    // One row per token, each encoded on its own: the split over threads does not matter. The
+    // table's encoder writes the same bytes as quantize_row.
     uint8_t* enc = scratch.encoded.data();
+    const QuantizeActFn encode = k.quantize_act[uint32_t(at)];
+    assert(encode && "matmul: activation type without an encoder");
     pool.parallel_for(size_t(n_tokens), [&](size_t begin, size_t end, int) {
       for (size_t t = begin; t < end; ++t)
-        (void)quantize_row(at, x + int64_t(t) * n_in, enc + t * act_stride, n_in);
+        encode(x + int64_t(t) * n_in, enc + t * act_stride, n_in);
     });
     act = scratch.encoded.data();
   }

@@ -3,6 +3,7 @@
 // A table the CPU cannot run is reported as skipped with the reason (never silently passed).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -10,6 +11,7 @@
 #include "kernels/kernels.h"
 #include "tensor/block_unpack.h"
 #include "tensor/fp16.h"
+#include "tensor/quantize.h"
 #include "test_util.h"
 
 namespace omni {
@@ -77,6 +79,28 @@ TEST_P(SimdTable, DequantizeIsBitIdenticalToReference) {
             << dtype_name(t) << " n=" << n << " i=" << i << " ref=" << a[size_t(i)]
             << " simd=" << b[size_t(i)];
       }
+    }
+  }
+}
+
+// Activation encoding: the same bytes as quantize_row, on random rows, rows with a zero block,
+// and rows whose values sit exactly halfway between levels (ties round to even).
+TEST_P(SimdTable, QuantizeActIsByteIdenticalToQuantizeRow) {
+  for (DType at : {DType::Q8_0, DType::Q8_K}) {
+    ASSERT_NE(simd().quantize_act[uint32_t(at)], nullptr) << dtype_name(at);
+    const int64_t n = 4 * info(at).block_size;
+    for (int variant = 0; variant < 3; ++variant) {
+      std::vector<float> x = test::random_floats(size_t(n), 600 + uint64_t(variant), 3.0f);
+      if (variant == 1) std::fill(x.begin(), x.begin() + info(at).block_size, 0.0f);
+      if (variant == 2) {
+        // amax 127 makes id = 1, so the other values, k + 0.5, are ties.
+        for (size_t i = 0; i < x.size(); ++i)
+          x[i] = i % 8 == 0 ? 127.0f : float(int(i % 100) - 50) + 0.5f;
+      }
+      std::vector<uint8_t> want(row_bytes(at, n)), got(row_bytes(at, n), 0xee);
+      ASSERT_TRUE(quantize_row(at, x.data(), want.data(), n).ok());
+      simd().quantize_act[uint32_t(at)](x.data(), got.data(), n);
+      EXPECT_EQ(want, got) << dtype_name(at) << " variant " << variant;
     }
   }
 }
