@@ -184,39 +184,4 @@ int run_whisper_encode_command(int argc, char** argv) {
   return 0;
 }
 
-// omni transcribe -m MODEL.bin FILE [-t N]: greedy transcription of FILE's first 30 s.
-int run_transcribe_command(int argc, char** argv) {
-  const std::vector<OptionSpec> specs = {
-      {{"-m", "--model"}, true, ""},
-      {{"-t", "--threads"}, true, ""},
-      {{"-n", "--max-tokens"}, true, ""},
-  };
-  auto args = Args::parse(argc, argv, 2, specs);
-  if (!args.ok()) return fail(args.status());
-  if (!args->has("-m") || args->positional().size() != 1) {
-    std::fputs(
-        "usage: omni transcribe -m WHISPER.bin FILE [-t THREADS] [-n MAX_TOKENS]\n"
-        "  Greedy transcription (English, no timestamps) of FILE's first 30 s with a\n"
-        "  whisper.cpp ggml model.\n",
-        stderr);
-    return 2;
-  }
-  auto threads = thread_count(*args);
-  if (!threads.ok()) return fail(threads.status());
-  auto max_tokens = args->get_int("-n", 224);
-  if (!max_tokens.ok()) return fail(max_tokens.status());
-  ThreadPool pool(*threads);
-  auto e = encode_file(args->get("-m"), args->positional()[0], pool);
-  if (!e.ok()) return fail(e.status());
-  const auto t0 = std::chrono::steady_clock::now();
-  auto ids = whisper_greedy(*e->model, e->output, int(*max_tokens), pool);
-  if (!ids.ok()) return fail(ids.status());
-  const double decode_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("%s\n", whisper_detokenize(*e->model, *ids).c_str());
-  std::fprintf(stderr, "encoder %.2f s, decoder %.2f s for %zu tokens (%d threads)\n", e->encode_s,
-               decode_s, ids->size(), *threads);
-  return 0;
-}
-
 }  // namespace omni::cli

@@ -26,16 +26,31 @@ WhisperSpecialTokens whisper_special_tokens(const WhisperHparams& h) {
   t.transcribe = t.translate + 1;
   t.no_timestamps = t.translate + 5;
   t.timestamp_begin = t.translate + 6;
+  t.prev = t.translate + 3;
+  t.no_speech = t.translate + 4;
+  t.n_languages = n_languages;
+  t.multilingual = multilingual;
   return t;
 }
 
 WhisperDecoderState::WhisperDecoderState(const WhisperModel& model) {
   const WhisperHparams& h = model.hparams();
   const size_t n = size_t(h.n_text_state);
+  width_ = h.n_text_state;
   self_k_.assign(size_t(h.n_text_layer), std::vector<float>(size_t(h.n_text_ctx) * n));
   self_v_ = self_k_;
-  cross_k_.assign(size_t(h.n_text_layer), std::vector<float>(size_t(h.n_audio_ctx) * n));
-  cross_v_ = cross_k_;
+}
+
+void WhisperDecoderState::copy_context_from(const WhisperDecoderState& other) {
+  if (&other == this) return;
+  const size_t used = size_t(other.n_past_) * size_t(width_);
+  for (size_t l = 0; l < self_k_.size(); ++l) {
+    std::copy_n(other.self_k_[l].data(), used, self_k_[l].data());
+    std::copy_n(other.self_v_[l].data(), used, self_v_[l].data());
+  }
+  n_past_ = other.n_past_;
+  has_audio_ = other.has_audio_;
+  cross_ = other.cross_;
 }
 
 Status whisper_decoder_set_audio(const WhisperModel& model, const std::vector<float>& encoded,
@@ -50,11 +65,16 @@ Status whisper_decoder_set_audio(const WhisperModel& model, const std::vector<fl
                            h.n_audio_ctx, h.n_audio_state);
   }
   Compute c{select_kernels(), pool, {}};
+  auto cross = std::make_shared<WhisperDecoderState::Cross>();
+  const size_t size = size_t(h.n_audio_ctx) * size_t(h.n_text_state);
+  cross->k.assign(model.decoder.size(), std::vector<float>(size));
+  cross->v = cross->k;
   for (size_t l = 0; l < model.decoder.size(); ++l) {
     const WhisperLayer& layer = model.decoder[l];
-    linear(c, layer.ck_w, nullptr, encoded.data(), h.n_audio_ctx, state.cross_k_[l].data());
-    linear(c, layer.cv_w, &layer.cv_b, encoded.data(), h.n_audio_ctx, state.cross_v_[l].data());
+    linear(c, layer.ck_w, nullptr, encoded.data(), h.n_audio_ctx, cross->k[l].data());
+    linear(c, layer.cv_w, &layer.cv_b, encoded.data(), h.n_audio_ctx, cross->v[l].data());
   }
+  state.cross_ = std::move(cross);
   state.n_past_ = 0;
   state.has_audio_ = true;
   return Status::Ok();
@@ -99,7 +119,7 @@ StatusOr<std::vector<float>> whisper_decode(const WhisperModel& model, WhisperDe
 
     layer_norm(x.data(), layer.cross_ln_w, layer.cross_ln_b, a.data(), n_tok, n);
     linear(c, layer.cq_w, &layer.cq_b, a.data(), n_tok, q.data());
-    attention(pool, q.data(), state.cross_k_[l].data(), state.cross_v_[l].data(), o.data(), n_tok,
+    attention(pool, q.data(), state.cross_->k[l].data(), state.cross_->v[l].data(), o.data(), n_tok,
               h.n_audio_ctx, h.n_text_head, d, false);
     linear(c, layer.co_w, &layer.co_b, o.data(), n_tok, a.data());
     for (size_t i = 0; i < x.size(); ++i) x[i] += a[i];
