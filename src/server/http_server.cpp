@@ -249,6 +249,11 @@ void HttpServer::serve(int fd) {
       linger_close(fd);
       break;
     }
+    // curl and others wait for this before sending a large body.
+    if (beast::iequals(parser.get()[http::field::expect], "100-continue") &&
+        !write_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25)) {
+      break;
+    }
     http::read(socket, buffer, parser, ec);
     if (ec == http::error::body_limit) {
       im.reject(fd, 413,
