@@ -43,7 +43,8 @@ std::string error_body(const ApiError& e) {
   nlohmann::ordered_json j;
   j["error"]["message"] = e.message;
   j["error"]["type"] = e.type;
-  j["error"]["param"] = e.param.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(e.param);
+  j["error"]["param"] =
+      e.param.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(e.param);
   j["error"]["code"] = e.code.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(e.code);
   return j.dump();
 }
