@@ -32,6 +32,10 @@ const std::vector<OptionSpec> kSpecs = {
      true,
      "FILE       a Whisper model (whisper.cpp .bin or HF directory) for /v1/audio"},
     {{"--asr-max-tokens"}, true, "N  most text tokens per 30 s window of speech (default 224)"},
+    {{"--asr-beam"},
+     true,
+     "N        beams at temperature 0, and draws above it (default 5; 1: greedy)"},
+    {{"--asr-no-fallback"}, false, "  never retry a window at a higher temperature"},
     {{"--whisper-alias"},
      true,
      "NAME the Whisper model's id (default: the file name; 'whisper-1' always works)"},
@@ -75,9 +79,10 @@ int run_serve_command(int argc, char** argv) {
   auto threads = args->get_int("-t", int64_t(std::max(1u, std::thread::hardware_concurrency())));
   auto drain = args->get_float("--shutdown-timeout", 10.0);
   auto asr_max_tokens = args->get_int("--asr-max-tokens", 224);
-  for (const Status* s :
-       {&port.status(), &parallel.status(), &ctx.status(), &batch.status(), &queue.status(),
-        &body.status(), &threads.status(), &drain.status(), &asr_max_tokens.status()}) {
+  auto asr_beam = args->get_int("--asr-beam", 5);
+  for (const Status* s : {&port.status(), &parallel.status(), &ctx.status(), &batch.status(),
+                          &queue.status(), &body.status(), &threads.status(), &drain.status(),
+                          &asr_max_tokens.status(), &asr_beam.status()}) {
     if (!s->ok()) {
       std::fprintf(stderr, "omni serve: %s\n", s->message().c_str());
       return 2;
@@ -112,6 +117,8 @@ int run_serve_command(int argc, char** argv) {
       whisper_path.empty() ? "" : args->get("--whisper-alias", default_model_id(whisper_path));
   o.asr_threads = int(*threads);
   o.asr_max_tokens = int(std::clamp<int64_t>(*asr_max_tokens, 1, 224));
+  o.asr_beam = int(std::clamp<int64_t>(*asr_beam, 1, 16));
+  o.asr_fallback = !args->has("--asr-no-fallback");
 
   // Signals are taken by this thread alone (sigwait below): block them before any thread starts.
   sigset_t stop_signals;

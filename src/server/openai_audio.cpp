@@ -124,6 +124,8 @@ void handle_audio_transcription(OpenAiServer& server, OpenAiServer::RequestConte
   options.prompt = r.prompt;
   options.temperature = r.temperature;
   options.max_tokens_per_window = o.asr_max_tokens;
+  options.beam_size = options.best_of = o.asr_beam;
+  if (!o.asr_fallback) options.temperature_increment = 0.0f;
   auto submitted = queue->submit(std::move(audio->samples), options);
   if (!submitted.ok()) return send_error(ctx, ex, api_error_from_status(submitted.status()));
   std::shared_ptr<TranscriptionJob> job = std::move(*submitted);

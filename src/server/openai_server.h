@@ -29,6 +29,8 @@ struct ServerOptions {
   std::string whisper_model_id;       // the Whisper model's name ("whisper-1" is also accepted)
   int asr_threads = 1;                // Whisper compute threads
   int asr_max_tokens = 224;           // text tokens per 30 s window
+  int asr_beam = 5;                   // beams at temperature 0 and draws above it (1: greedy)
+  bool asr_fallback = true;           // retry a failed window at higher temperatures
   int max_queued_transcriptions = 16;
   SchedulerOptions scheduler;
   uint64_t max_body_bytes = 32ull << 20;

@@ -9,7 +9,7 @@ const args = parseArgs(process.argv);
 const data = args.data;  // ../shared/data
 const whisper = `${args.workdir}/whisper-test.bin`;
 execFileSync(args.omni, ['model', 'synth', '--arch', 'whisper', '--preset', 'test', '-o', whisper], { stdio: 'ignore' });
-const server = await startServer(args.omni, null, ['--whisper', whisper, '--asr-max-tokens', '6']);
+const server = await startServer(args.omni, null, ['--whisper', whisper, '--asr-max-tokens', '6', '--asr-beam', '2', '--asr-no-fallback']);
 const client = new OpenAI({ apiKey: 'none', baseURL: server.baseURL, maxRetries: 0 });
 const fullWav = readFileSync(`${data}/audio/jfk.wav`);
 // The first 2.5 s of jfk.wav (16 kHz mono PCM16) as its own WAV file: short uploads keep the
