@@ -16,7 +16,8 @@ logits for the prompt <|startoftranscript|><|en|><|transcribe|><|notimestamps|> 
 tokens; the reference decodes the same ids over omni's encoder output (so only the decoder is
 compared). Tolerance: max |diff| <= 1e-4 over all n_vocab logits of every position.
 It also checks the file's hyperparameters against the preset and the encoder output's shape.
---real-shape adds the tiny preset (1500 x 384, 4 layers; the numpy side takes about a minute).
+--real-shape adds the tiny preset (1500 x 384, 4 layers; the numpy side takes about a minute),
+--base the base preset (1500 x 512, 6 layers; a few minutes of numpy).
 The last line is "N passed, M failed"; exit status 1 on any failure.
 """
 
@@ -34,6 +35,7 @@ TOLERANCE = 1e-4
 PRESETS = {  # n_audio_ctx, n_audio_state, n_audio_head, n_audio_layer, n_mels
     "test": (64, 64, 2, 2, 80),
     "tiny": (1500, 384, 6, 4, 80),
+    "base": (1500, 512, 8, 6, 80),
 }
 
 
@@ -50,11 +52,15 @@ def main():
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--audio", required=True)
     ap.add_argument("--real-shape", action="store_true")
+    ap.add_argument("--base", action="store_true",
+                    help="also the base preset (1500 x 512, 6 layers; minutes of numpy)")
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     cases = [("test", "f32", 1), ("test", "f16", 2)]
     if args.real_shape:
         cases.append(("tiny", "f16", 3))
+    if args.base:
+        cases.append(("base", "f16", 4))
     passed = failed = 0
     for preset, wtype, seed in cases:
         label = f"{preset} {wtype} seed {seed}"
