@@ -13,9 +13,14 @@ encoder output and the MLP (all pre-norm), final LayerNorm, logits = x token_emb
 """
 
 import math
+import os
 import struct
+import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gguf_reader  # noqa: E402
 
 GGML_F32, GGML_F16 = 0, 1
 HPARAM_NAMES = ["n_vocab", "n_audio_ctx", "n_audio_state", "n_audio_head", "n_audio_layer",
@@ -57,8 +62,11 @@ def read_whisper_ggml(path):
         elif ttype == GGML_F16:
             arr = np.frombuffer(data, "<f2", count, pos)
             pos += 2 * count
-        else:
-            raise ValueError(f"{name}: type {ttype} not handled by the reference")
+        else:  # a block-quantized type: the GGUF reader's numpy dequantization (same type ids)
+            kind, blck, tsize = gguf_reader.GGML_TYPES[ttype]
+            n_bytes = count // blck * tsize
+            arr = gguf_reader.dequantize(ttype, data[pos:pos + n_bytes], count)
+            pos += n_bytes
         # ne is innermost-first; numpy's shape is outermost-first.
         tensors[name] = arr.astype(np.float64).reshape(tuple(reversed(ne)))
     return {"hparams": hp, "filters": filters, "tokens": tokens, "tensors": tensors}

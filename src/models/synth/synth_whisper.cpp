@@ -1,5 +1,6 @@
 // `omni model synth --arch whisper`: random weights in Whisper's real shapes, written as a
 // whisper.cpp ggml file (tensor names, order and types as whisper.cpp's converter writes them).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -76,7 +77,27 @@ Status synth_whisper_model(const SynthOptions& o, const std::string& format) {
     matrix_type = DType::F16;
     h.ftype = 1;
   } else {
-    return InvalidArgument("--type %s: whisper synth writes f32 or f16", o.type.c_str());
+    // Quantized files as whisper.cpp's quantize tool writes them: the linear and embedding
+    // matrices in the block type, the convolutions in f16, ftype = ggml ftype + 1000 * version 2.
+    static const struct {
+      const char* name;
+      DType type;
+      int32_t ggml_ftype;
+    } kQuantized[] = {{"q4_0", DType::Q4_0, 2},
+                      {"q4_1", DType::Q4_1, 3},
+                      {"q8_0", DType::Q8_0, 7},
+                      {"q5_0", DType::Q5_0, 8},
+                      {"q5_1", DType::Q5_1, 9}};
+    const auto* q = std::find_if(std::begin(kQuantized), std::end(kQuantized),
+                                 [&](const auto& k) { return o.type == k.name; });
+    if (q == std::end(kQuantized)) {
+      return InvalidArgument(
+          "--type %s: whisper synth writes f32, f16, q4_0, q4_1, q5_0, q5_1 or q8_0",
+          o.type.c_str());
+    }
+    if (format != "ggml") return InvalidArgument("quantized whisper models are ggml files");
+    matrix_type = q->type;
+    h.ftype = q->ggml_ftype + 2000;
   }
   if (format == "safetensors") return synth_whisper_hf(o, h, matrix_type);
   if (format != "ggml") {
@@ -103,7 +124,10 @@ Status synth_whisper_model(const SynthOptions& o, const std::string& format) {
     }
   }
   for (const WhisperTensorSpec& spec : whisper_tensor_specs(h)) {
-    const DType type = spec.is_matrix ? matrix_type : DType::F32;
+    const bool conv = spec.name.find("conv") != std::string::npos;
+    const DType type = !spec.is_matrix                            ? DType::F32
+                       : conv && info(matrix_type).block_size > 1 ? DType::F16
+                                                                  : matrix_type;
     OMNI_RETURN_IF_ERROR(w.add_tensor(
         spec.name, type, spec.ne, [&, spec, type](uint8_t* out, size_t n_bytes) -> Status {
           const std::vector<float> v = values(spec, h, o.seed, o.scale);
