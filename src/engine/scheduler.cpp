@@ -271,13 +271,14 @@ void Scheduler::finish(Slot& s, std::string reason, bool release_held) {
   done.finish_reason = std::move(reason);
   s.usage.completion_tokens = s.generated;
   done.usage = s.usage;
-  s.generation->push(std::move(done));
-  s.generation.reset();
+  // The slot is free before the submitter hears of the end, so stats() never lags behind it.
+  std::shared_ptr<Generation> generation = std::move(s.generation);
   s.sampler.reset();
   s.stream.reset();
   s.next_token = -1;
   s.last_used = ++clock_;
   active_.fetch_sub(1);
+  generation->push(std::move(done));
 }
 
 }  // namespace omni

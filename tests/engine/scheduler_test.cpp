@@ -159,6 +159,13 @@ TEST(Scheduler, FullQueueIsRefusedAndCancelFreesTheSlot) {
   const TextModel& model = tiny_model();
   Scheduler scheduler(model, SchedulerOptions{1, 256, 32, 1, 1});
   GenerationRequest endless = request("an endless reply", 7, 1.0f, -1);
+  // It must not end early on a control token (end of turn, end of text): ban them all.
+  const Tokenizer& tok = *model.tokenizer();
+  for (int32_t id = 0; id < tok.n_vocab(); ++id) {
+    if (id == tok.spec().eos_id ||
+        (!tok.spec().types.empty() && tok.spec().types[size_t(id)] == TokenType::kControl))
+      endless.sampling.logit_bias.emplace_back(id, -1e9f);
+  }
   auto g1 = scheduler.submit(endless);
   ASSERT_TRUE(g1.ok());
   std::vector<GenerationEvent> events;
