@@ -41,12 +41,22 @@ using VecDotTileFn = void (*)(int64_t n, const void* w, size_t w_stride, int nr,
 // quantize_row (tensor/quantize.h).
 using QuantizeActFn = void (*)(const float* x, void* dst, int64_t n);
 
+// Attention of n_q query heads that share one key/value head, for one query row, over `len` >= 1
+// cached positions:
+//   out[i] = sum_{p < len} softmax_p(scale * q[i] . k[p]) v[p]        for i < n_q
+// q, out: n_q rows of head_dim floats, contiguous; k, v: len rows of head_dim floats, kv_stride
+// floats apart. The SIMD tables read keys and values once, in blocks of positions, with a running
+// (online) softmax, and keep no score row: memory does not grow with the context.
+using AttendFn = void (*)(const float* q, int n_q, const float* k, const float* v, size_t kv_stride,
+                          int64_t len, int head_dim, float scale, float* out);
+
 struct KernelTable {
   Isa isa;
   DequantizeRowFn dequantize[kDTypeIdLimit];  // indexed by DType id; nullptr = not supported
   VecDotFn vec_dot[kDTypeIdLimit];
   VecDotTileFn vec_dot_tile[kDTypeIdLimit];   // set wherever vec_dot is
   QuantizeActFn quantize_act[kDTypeIdLimit];  // set for the activation types Q8_0 and Q8_K
+  AttendFn attend;
 };
 
 // The activation encoding that vec_dot expects for weights of type `weight`.

@@ -1,40 +1,26 @@
 #include "nn/attention.h"
 
 #include <cmath>
-#include <cstring>
-
-#include "nn/ops.h"
 
 namespace omni::nn {
 
-void attention(const float* q, const AttentionSpan* spans, float* out, int64_t n_tokens,
-               const AttentionShape& s, float* scores, int64_t max_len, ThreadPool& pool) {
+void attention(const KernelTable& k, const float* q, const AttentionSpan* spans, float* out,
+               int64_t n_tokens, const AttentionShape& s, ThreadPool& pool) {
   const int64_t q_dim = int64_t(s.n_head) * s.head_dim, kv_dim = int64_t(s.n_head_kv) * s.head_dim;
   const int group = s.n_head / s.n_head_kv;
   const float scale = 1.0f / std::sqrt(float(s.head_dim));
-  pool.parallel_for(size_t(n_tokens * s.n_head), [&](size_t begin, size_t end, int thread) {
-    float* sc = scores + int64_t(thread) * max_len;
+  // Jobs are (row, kv head) pairs. Causal rows grow in cost with their position, so rows are
+  // visited from both ends alternately (0, n-1, 1, n-2, ...): the contiguous ranges that threads
+  // take then cost about the same.
+  pool.parallel_for(size_t(n_tokens * s.n_head_kv), [&](size_t begin, size_t end, int) {
     for (size_t job = begin; job < end; ++job) {
-      const int64_t t = int64_t(job) / s.n_head;
-      const int h = int(int64_t(job) % s.n_head);
-      const int g = h / group;
+      const int64_t i = int64_t(job) / s.n_head_kv;
+      const int g = int(int64_t(job) % s.n_head_kv);
+      const int64_t t = (i % 2 == 0) ? i / 2 : n_tokens - 1 - i / 2;
       const AttentionSpan& span = spans[t];
-      const int64_t len = span.len;
-      const float* qh = q + t * q_dim + int64_t(h) * s.head_dim;
-      for (int64_t p = 0; p < len; ++p) {
-        const float* kp = span.k + p * kv_dim + int64_t(g) * s.head_dim;
-        float dot = 0.0f;
-        for (int d = 0; d < s.head_dim; ++d) dot += qh[d] * kp[d];
-        sc[p] = dot * scale;
-      }
-      softmax(sc, len);
-      float* o = out + t * q_dim + int64_t(h) * s.head_dim;
-      std::memset(o, 0, sizeof(float) * size_t(s.head_dim));
-      for (int64_t p = 0; p < len; ++p) {
-        const float* vp = span.v + p * kv_dim + int64_t(g) * s.head_dim;
-        const float w = sc[p];
-        for (int d = 0; d < s.head_dim; ++d) o[d] += w * vp[d];
-      }
+      const int64_t first = t * q_dim + int64_t(g) * group * s.head_dim;
+      k.attend(q + first, group, span.k + int64_t(g) * s.head_dim, span.v + int64_t(g) * s.head_dim,
+               size_t(kv_dim), span.len, s.head_dim, scale, out + first);
     }
   });
 }

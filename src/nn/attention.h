@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "base/thread_pool.h"
+#include "kernels/kernels.h"
 
 namespace omni::nn {
 
@@ -23,9 +24,9 @@ struct AttentionSpan {
 
 // For each of n_tokens query rows t:
 //   out[t, h] = sum_{p < span[t].len} softmax_p(q[t, h] . k[p, g] / sqrt(head_dim)) v[p, g]
-// q: [n_tokens, n_head * head_dim]; out: [n_tokens, n_head * head_dim]; scores: scratch of
-// n_threads * max_len floats, where max_len >= every span's len.
-void attention(const float* q, const AttentionSpan* spans, float* out, int64_t n_tokens,
-               const AttentionShape& s, float* scores, int64_t max_len, ThreadPool& pool);
+// q: [n_tokens, n_head * head_dim]; out: [n_tokens, n_head * head_dim]; every span's len >= 1.
+// Runs the table's attend kernel per (row, kv head) on the pool; no score matrix is formed.
+void attention(const KernelTable& k, const float* q, const AttentionSpan* spans, float* out,
+               int64_t n_tokens, const AttentionShape& s, ThreadPool& pool);
 
 }  // namespace omni::nn

@@ -3,10 +3,12 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <type_traits>
 
 #include "kernels/kernels.h"
+#include "kernels/reference_attend.h"
 #include "kernels/tile_by_dots.h"
 #include "tensor/block_unpack.h"
 

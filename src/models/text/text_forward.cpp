@@ -33,7 +33,6 @@ TextScratch make_text_scratch(const TextModel& model, int64_t n_batch, int64_t m
   s.proj.resize(size_t(n_batch * hp.n_embd));
   s.gate.resize(size_t(n_batch * hp.n_ff));
   s.up.resize(size_t(n_batch * hp.n_ff));
-  s.scores.resize(size_t(n_threads) * size_t(max_ctx));
   s.logit_rows.reserve(size_t(n_batch));
   s.spans.resize(size_t(n_batch));
   return s;
@@ -86,8 +85,7 @@ void text_forward_batch(const TextModel& model, TextScratch& s, std::span<const 
                   sizeof(float) * size_t(kv_dim));
       s.spans[size_t(t)] = {c.k[il].data(), c.v[il].data(), b.pos + 1};  // causal
     }
-    nn::attention(s.q.data(), s.spans.data(), s.attn.data(), n, shape, s.scores.data(), s.max_ctx,
-                  pool);
+    nn::attention(k, s.q.data(), s.spans.data(), s.attn.data(), n, shape, pool);
     nn::matmul(k, L.wo, s.attn.data(), n, s.proj.data(), pool, s.matmul);  // [n, d]
     for (int64_t i = 0; i < n * d; ++i) s.x[size_t(i)] += s.proj[size_t(i)];
 

@@ -28,7 +28,6 @@ KvCache make_kv_cache(const TextModel& model, int64_t n_ctx);
 struct TextScratch {
   int64_t n_batch = 0, max_ctx = 0;
   std::vector<float> x, h, q, k, v, attn, proj, gate, up;  // [n_batch, width] each
-  std::vector<float> scores;                               // [n_threads, max_ctx]
   std::vector<int32_t> logit_rows;                         // rows whose logits are wanted
   std::vector<nn::AttentionSpan> spans;                    // [n_batch]
   nn::MatmulScratch matmul;

@@ -1,0 +1,39 @@
+#include "kernels/reference_attend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+namespace omni {
+
+void attend_reference(const float* q, int n_q, const float* k, const float* v, size_t kv_stride,
+                      int64_t len, int head_dim, float scale, float* out) {
+  thread_local std::vector<float> scores;
+  scores.resize(size_t(len));
+  for (int i = 0; i < n_q; ++i) {
+    const float* qi = q + size_t(i) * size_t(head_dim);
+    for (int64_t p = 0; p < len; ++p) {
+      const float* kp = k + size_t(p) * kv_stride;
+      float dot = 0.0f;
+      for (int d = 0; d < head_dim; ++d) dot += qi[d] * kp[d];
+      scores[size_t(p)] = dot * scale;
+    }
+    const float max = *std::max_element(scores.begin(), scores.end());
+    double sum = 0.0;
+    for (float& s : scores) {
+      s = std::exp(s - max);
+      sum += s;
+    }
+    const float inv = float(1.0 / sum);
+    float* o = out + size_t(i) * size_t(head_dim);
+    std::memset(o, 0, sizeof(float) * size_t(head_dim));
+    for (int64_t p = 0; p < len; ++p) {
+      const float* vp = v + size_t(p) * kv_stride;
+      const float w = scores[size_t(p)] * inv;
+      for (int d = 0; d < head_dim; ++d) o[d] += w * vp[d];
+    }
+  }
+}
+
+}  // namespace omni
