@@ -57,7 +57,7 @@ Scheduler::Scheduler(const TextModel& model, const SchedulerOptions& o)
     caches_.push_back(&slot->kv);
     slots_.push_back(std::move(slot));
   }
-  scratch_ = make_text_scratch(model, n_batch, n_ctx_, pool_.size());
+  scratch_ = make_text_scratch(model, n_batch, n_ctx_);
   batch_.reserve(size_t(n_batch));
   logits_.resize(size_t(n_slots) * size_t(model.n_vocab()));
   engine_ = std::thread([this] { run(); });

@@ -17,8 +17,7 @@ KvCache make_kv_cache(const TextModel& model, int64_t n_ctx) {
   return c;
 }
 
-TextScratch make_text_scratch(const TextModel& model, int64_t n_batch, int64_t max_ctx,
-                              int n_threads) {
+TextScratch make_text_scratch(const TextModel& model, int64_t n_batch, int64_t max_ctx) {
   const TextHParams& hp = model.hparams();
   const int64_t q_dim = hp.n_head * hp.head_dim, kv_dim = hp.n_head_kv * hp.head_dim;
   TextScratch s;
@@ -109,10 +108,10 @@ void text_forward_batch(const TextModel& model, TextScratch& s, std::span<const 
   if (count > 0) nn::matmul(k, model.output(), s.h.data(), count, logits, pool, s.matmul);
 }
 
-TextState make_text_state(const TextModel& model, int64_t n_ctx, int64_t n_batch, int n_threads) {
+TextState make_text_state(const TextModel& model, int64_t n_ctx, int64_t n_batch) {
   TextState s;
   s.kv = make_kv_cache(model, n_ctx);
-  s.scratch = make_text_scratch(model, n_batch, n_ctx, n_threads);
+  s.scratch = make_text_scratch(model, n_batch, n_ctx);
   s.batch.reserve(size_t(n_batch));
   s.logits.resize(size_t(model.n_vocab()));
   return s;

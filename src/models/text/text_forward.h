@@ -32,8 +32,7 @@ struct TextScratch {
   std::vector<nn::AttentionSpan> spans;                    // [n_batch]
   nn::MatmulScratch matmul;
 };
-TextScratch make_text_scratch(const TextModel& model, int64_t n_batch, int64_t max_ctx,
-                              int n_threads);
+TextScratch make_text_scratch(const TextModel& model, int64_t n_batch, int64_t max_ctx);
 
 // One token of a batch: its id, the sequence it belongs to (an index into the caches span), its
 // position there, and whether its logits are wanted.
@@ -63,7 +62,7 @@ struct TextState {
   int64_t n_batch() const { return scratch.n_batch; }
 };
 
-TextState make_text_state(const TextModel& model, int64_t n_ctx, int64_t n_batch, int n_threads);
+TextState make_text_state(const TextModel& model, int64_t n_ctx, int64_t n_batch);
 
 // Evaluates tokens[0 .. n_tokens) at positions pos0 .. pos0 + n_tokens - 1, which must satisfy
 // n_tokens <= n_batch and pos0 + n_tokens <= n_ctx; the cache must hold positions 0 .. pos0 - 1.
