@@ -33,18 +33,25 @@ void matmul(const KernelTable& k, const TensorView& w, const float* x, int64_t n
   const size_t wstride = w.nb[1];
   const VecDotTileFn tile = k.vec_dot_tile[uint32_t(w.type)];
   // Threads take ranges of kTileRows-row groups. Within a range, each group of rows is multiplied
-  // by every token, kTileCols tokens per tile: the rows stay in cache while the tokens stream by.
-  // Every element is the table's vec_dot (a property of vec_dot_tile), whatever the split.
+  // by a chunk of tokens, kTileCols tokens per tile: the rows stay in L1 while the tokens stream
+  // by, and the chunk's activations (at most kChunkBytes) stay in L2 while the groups pass over
+  // them. Every element is the table's vec_dot (a property of vec_dot_tile), whatever the split.
+  constexpr size_t kChunkBytes = size_t(192) << 10;
+  const int64_t chunk = std::max<int64_t>(
+      kTileCols, int64_t(kChunkBytes / act_stride) / kTileCols * kTileCols);
   const size_t n_groups = (size_t(n_out) + kTileRows - 1) / kTileRows;
   pool.parallel_for(n_groups, [&](size_t begin, size_t end, int) {
-    for (size_t g = begin; g < end; ++g) {
-      const int64_t r0 = int64_t(g) * kTileRows;
-      const int nr = int(std::min<int64_t>(kTileRows, n_out - r0));
-      const uint8_t* rows = wdata + size_t(r0) * wstride;
-      for (int64_t t = 0; t < n_tokens; t += kTileCols) {
-        const int nc = int(std::min<int64_t>(kTileCols, n_tokens - t));
-        tile(n_in, rows, wstride, nr, act + size_t(t) * act_stride, act_stride, nc,
-             y + t * n_out + r0, size_t(n_out));
+    for (int64_t t0 = 0; t0 < n_tokens; t0 += chunk) {
+      const int64_t t1 = std::min(n_tokens, t0 + chunk);
+      for (size_t g = begin; g < end; ++g) {
+        const int64_t r0 = int64_t(g) * kTileRows;
+        const int nr = int(std::min<int64_t>(kTileRows, n_out - r0));
+        const uint8_t* rows = wdata + size_t(r0) * wstride;
+        for (int64_t t = t0; t < t1; t += kTileCols) {
+          const int nc = int(std::min<int64_t>(kTileCols, t1 - t));
+          tile(n_in, rows, wstride, nr, act + size_t(t) * act_stride, act_stride, nc,
+               y + t * n_out + r0, size_t(n_out));
+        }
       }
     }
   });
