@@ -57,6 +57,10 @@ class GgufFile {
   const std::vector<GgufTensorInfo>& tensors() const { return tensors_; }
   const GgufTensorInfo* find_tensor(std::string_view name) const;
 
+  // Frees the parsed metadata (a vocabulary's token and merge arrays run to tens of MiB) once a
+  // loader has taken what it needs; the tensors stay mapped and described.
+  void release_metadata() { std::vector<std::pair<std::string, GgufValue>>().swap(kv_); }
+
  private:
   MappedFile file_;
   std::string label_;

@@ -120,6 +120,7 @@ StatusOr<std::unique_ptr<TextModel>> TextModel::load(const std::string& path) {
   }
   if (const GgufValue* t = f.find("tokenizer.chat_template"); t && t->type == GgufType::kString)
     m->chat_template_ = t->str;
+  m->file_.release_metadata();  // everything above has been copied out
   return m;
 }
 
