@@ -50,6 +50,9 @@ using QuantizeActFn = void (*)(const float* x, void* dst, int64_t n);
 using AttendFn = void (*)(const float* q, int n_q, const float* k, const float* v, size_t kv_stride,
                           int64_t len, int head_dim, float scale, float* out);
 
+// y[i] = silu(gate[i]) * up[i], silu(z) = z / (1 + e^-z), for i < n; y may alias gate or up.
+using SiluMulFn = void (*)(const float* gate, const float* up, float* y, int64_t n);
+
 struct KernelTable {
   Isa isa;
   DequantizeRowFn dequantize[kDTypeIdLimit];  // indexed by DType id; nullptr = not supported
@@ -57,6 +60,7 @@ struct KernelTable {
   VecDotTileFn vec_dot_tile[kDTypeIdLimit];   // set wherever vec_dot is
   QuantizeActFn quantize_act[kDTypeIdLimit];  // set for the activation types Q8_0 and Q8_K
   AttendFn attend;
+  SiluMulFn silu_mul;
 };
 
 // The activation encoding that vec_dot expects for weights of type `weight`.

@@ -4,7 +4,7 @@
 //   K types: sum over blocks of da * (d * isc) - da * (dmin * imn), where
 //            isc = sum_g sc[g] * isum_g and imn = sum_g mn[g] * asum_g are exact integers.
 #include "kernels/kernels.h"
-#include "kernels/reference_attend.h"
+#include "kernels/reference_ops.h"
 #include "kernels/tile_by_dots.h"
 #include "tensor/block_unpack.h"
 #include "tensor/quantize.h"
@@ -133,6 +133,7 @@ KernelTable make_reference_table() {
   t.vec_dot_tile[uint32_t(DType::Q6_K)] = tile_by_dots<dot_k<BlockQ6_K>>;
   t.vec_dot_tile[uint32_t(DType::Q8_K)] = tile_by_dots<dot_k<BlockQ8_K>>;
   t.attend = attend_reference;
+  t.silu_mul = silu_mul_reference;
   return t;
 }
 

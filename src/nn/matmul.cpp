@@ -37,8 +37,8 @@ void matmul(const KernelTable& k, const TensorView& w, const float* x, int64_t n
   // by, and the chunk's activations (at most kChunkBytes) stay in L2 while the groups pass over
   // them. Every element is the table's vec_dot (a property of vec_dot_tile), whatever the split.
   constexpr size_t kChunkBytes = size_t(192) << 10;
-  const int64_t chunk = std::max<int64_t>(
-      kTileCols, int64_t(kChunkBytes / act_stride) / kTileCols * kTileCols);
+  const int64_t chunk =
+      std::max<int64_t>(kTileCols, int64_t(kChunkBytes / act_stride) / kTileCols * kTileCols);
   const size_t n_groups = (size_t(n_out) + kTileRows - 1) / kTileRows;
   pool.parallel_for(n_groups, [&](size_t begin, size_t end, int) {
     for (int64_t t0 = 0; t0 < n_tokens; t0 += chunk) {

@@ -31,10 +31,6 @@ void rope(float* x, int n_heads, int head_dim, int64_t pos, const RopeParams& p)
   }
 }
 
-void silu_mul(const float* gate, const float* up, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
-}
-
 void softmax(float* x, int64_t n) {
   const float max = *std::max_element(x, x + n);
   double sum = 0.0;

@@ -23,9 +23,6 @@ struct RopeParams {
 // Rotates every head of one token's vector `x` ([n_heads, head_dim]) for position `pos`.
 void rope(float* x, int n_heads, int head_dim, int64_t pos, const RopeParams& p);
 
-// y[i] = silu(gate[i]) * up[i], silu(z) = z / (1 + e^-z).
-void silu_mul(const float* gate, const float* up, float* y, int64_t n);
-
 // In-place softmax over n values.
 void softmax(float* x, int64_t n);
 

@@ -8,7 +8,7 @@
 #include <type_traits>
 
 #include "kernels/kernels.h"
-#include "kernels/reference_attend.h"
+#include "kernels/reference_ops.h"
 #include "kernels/tile_by_dots.h"
 #include "tensor/block_unpack.h"
 

@@ -92,7 +92,10 @@ void text_forward_batch(const TextModel& model, TextScratch& s, std::span<const 
     nn::rms_norm(s.x.data(), L.ffn_norm.data(), s.h.data(), n, d, hp.rms_eps);
     nn::matmul(k, L.w_gate, s.h.data(), n, s.gate.data(), pool, s.matmul);  // [n, n_ff]
     nn::matmul(k, L.w_up, s.h.data(), n, s.up.data(), pool, s.matmul);      // [n, n_ff]
-    nn::silu_mul(s.gate.data(), s.up.data(), s.gate.data(), n * hp.n_ff);
+    pool.parallel_for(size_t(n), [&](size_t t0, size_t t1, int) {
+      float* g = s.gate.data() + t0 * size_t(hp.n_ff);
+      k.silu_mul(g, s.up.data() + t0 * size_t(hp.n_ff), g, int64_t(t1 - t0) * hp.n_ff);
+    });
     nn::matmul(k, L.w_down, s.gate.data(), n, s.proj.data(), pool, s.matmul);  // [n, d]
     for (int64_t i = 0; i < n * d; ++i) s.x[size_t(i)] += s.proj[size_t(i)];
   }

@@ -1,6 +1,6 @@
-// The attend kernel of every table (kernels.h) against attention computed here in double
-// precision: shapes that cover the SIMD blocks and their tails, grouped heads, peaked softmaxes,
-// and a head size the SIMD code leaves to the reference.
+// The non-matmul kernels of every table (kernels.h) against double precision computed here:
+// attend over shapes that cover the SIMD blocks and their tails, grouped heads, peaked softmaxes
+// and a head size the SIMD code leaves to the reference; silu_mul over a wide range and tails.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -84,6 +84,34 @@ TEST(Attend, SimdTablesMatchDoublePrecision) {
     ++checked;
   }
   if (checked == 0) GTEST_SKIP() << "no SIMD table runs on this CPU";
+}
+
+void check_silu_mul(const KernelTable& t) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> gate_d(-100.0f, 100.0f), up_d(-3.0f, 3.0f);
+  for (int64_t n : {1, 7, 8, 9, 37, 4096}) {
+    const size_t len = static_cast<size_t>(n);
+    std::vector<float> g(len), u(len), y(len, NAN);
+    for (int64_t i = 0; i < n; ++i) {
+      // Half the gates in [-100, 100], half near 0 where silu bends.
+      g[size_t(i)] = (i % 2) ? gate_d(rng) : gate_d(rng) / 20.0f;
+      u[size_t(i)] = up_d(rng);
+    }
+    t.silu_mul(g.data(), u.data(), y.data(), n);
+    for (int64_t i = 0; i < n; ++i) {
+      const double gd = g[size_t(i)];
+      const double want = gd / (1.0 + std::exp(-gd)) * double(u[size_t(i)]);
+      ASSERT_NEAR(y[size_t(i)], want, 2e-6 * std::abs(want) + 1e-30)
+          << isa_name(t.isa) << " n=" << n << " gate=" << gd;
+    }
+  }
+}
+
+TEST(SiluMul, EveryTableMatchesDoublePrecision) {
+  check_silu_mul(reference_kernels());
+  for (Isa isa : compiled_isas()) {
+    if (isa != Isa::kScalar && isa_supported(isa)) check_silu_mul(*kernel_table(isa));
+  }
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "kernels/reference_attend.h"
+#include "kernels/reference_ops.h"
 
 #include <algorithm>
 #include <cmath>
@@ -34,6 +34,10 @@ void attend_reference(const float* q, int n_q, const float* k, const float* v, s
       for (int d = 0; d < head_dim; ++d) o[d] += w * vp[d];
     }
   }
+}
+
+void silu_mul_reference(const float* gate, const float* up, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
 }
 
 }  // namespace omni
