@@ -7,54 +7,95 @@
 
 namespace omni::nn {
 
-void matmul(const KernelTable& k, const TensorView& w, const float* x, int64_t n_tokens, float* y,
-            ThreadPool& pool, MatmulScratch& scratch) {
-  const int64_t n_in = w.ne[0], n_out = w.ne[1];
-  const DType at = vec_dot_type(w.type);
-  assert(k.vec_dot_tile[uint32_t(w.type)] && "matmul: weight type without a dot kernel");
-  const uint8_t* act = reinterpret_cast<const uint8_t*>(x);
-  size_t act_stride = size_t(n_in) * sizeof(float);
-  if (at != DType::F32) {
-    act_stride = row_bytes(at, n_in);
-    if (scratch.encoded.size() < act_stride * size_t(n_tokens))
-      scratch.encoded.resize(act_stride * size_t(n_tokens));
-    // One row per token, each encoded on its own: the split over threads does not matter. The
-    // table's encoder writes the same bytes as quantize_row.
-    uint8_t* enc = scratch.encoded.data();
-    const QuantizeActFn encode = k.quantize_act[uint32_t(at)];
-    assert(encode && "matmul: activation type without an encoder");
-    pool.parallel_for(size_t(n_tokens), [&](size_t begin, size_t end, int) {
-      for (size_t t = begin; t < end; ++t)
-        encode(x + int64_t(t) * n_in, enc + t * act_stride, n_in);
-    });
-    act = scratch.encoded.data();
+namespace {
+
+// The activations as the dot product's type: x itself for float weights, else encoded into the
+// scratch, one row per token (each on its own, so the split over threads does not matter; the
+// table's encoder writes the same bytes as quantize_row). Returns the rows and sets *stride.
+const uint8_t* encode_activations(const KernelTable& k, DType at, const float* x, int64_t n_in,
+                                  int64_t n_tokens, ThreadPool& pool, MatmulScratch& scratch,
+                                  size_t* stride) {
+  if (at == DType::F32) {
+    *stride = size_t(n_in) * sizeof(float);
+    return reinterpret_cast<const uint8_t*>(x);
   }
-  const uint8_t* wdata = static_cast<const uint8_t*>(w.data);
-  const size_t wstride = w.nb[1];
-  const VecDotTileFn tile = k.vec_dot_tile[uint32_t(w.type)];
-  // Threads take ranges of kTileRows-row groups. Within a range, each group of rows is multiplied
-  // by a chunk of tokens, kTileCols tokens per tile: the rows stay in L1 while the tokens stream
-  // by, and the chunk's activations (at most kChunkBytes) stay in L2 while the groups pass over
-  // them. Every element is the table's vec_dot (a property of vec_dot_tile), whatever the split.
+  *stride = row_bytes(at, n_in);
+  const size_t bytes = *stride * size_t(n_tokens);
+  if (scratch.encoded.size() < bytes) scratch.encoded.resize(bytes);
+  uint8_t* enc = scratch.encoded.data();
+  const QuantizeActFn encode = k.quantize_act[uint32_t(at)];
+  assert(encode && "matmul: activation type without an encoder");
+  if (n_tokens == 1) {
+    encode(x, enc, n_in);  // not worth a parallel loop
+  } else {
+    pool.parallel_for(size_t(n_tokens), [&](size_t begin, size_t end, int) {
+      for (size_t t = begin; t < end; ++t) encode(x + int64_t(t) * n_in, enc + t * *stride, n_in);
+    });
+  }
+  return enc;
+}
+
+}  // namespace
+
+void matmuls(const KernelTable& k, std::span<const MatmulJob> jobs, const float* x,
+             int64_t n_tokens, ThreadPool& pool, MatmulScratch& scratch) {
+  if (jobs.empty()) return;
+  const int64_t n_in = jobs[0].w->ne[0];
+  const DType at = vec_dot_type(jobs[0].w->type);
+  for (const MatmulJob& j : jobs) {
+    assert(j.w->ne[0] == n_in && "matmuls: the products must share their input");
+    assert(k.vec_dot_tile[uint32_t(j.w->type)] && "matmul: weight type without a dot kernel");
+    if (vec_dot_type(j.w->type) != at) {  // activations encoded differently: one at a time
+      for (const MatmulJob& one : jobs) matmuls(k, {&one, 1}, x, n_tokens, pool, scratch);
+      return;
+    }
+  }
+  size_t act_stride = 0;
+  const uint8_t* act = encode_activations(k, at, x, n_in, n_tokens, pool, scratch, &act_stride);
+
+  // The products' kTileRows-row groups, numbered one after another: first_group[i] is product
+  // i's first.
+  constexpr size_t kMaxJobs = 4;
+  assert(jobs.size() <= kMaxJobs && "matmuls: at most 4 products at once");
+  size_t first_group[kMaxJobs + 1] = {0};
+  for (size_t i = 0; i < jobs.size(); ++i)
+    first_group[i + 1] = first_group[i] + (size_t(jobs[i].w->ne[1]) + kTileRows - 1) / kTileRows;
+  const size_t n_groups = first_group[jobs.size()];
+
+  // Threads take ranges of groups (which may run from one product into the next). Within a range,
+  // each group of rows is multiplied by a chunk of tokens, kTileCols tokens per tile: the rows
+  // stay in L1 while the tokens stream by, and the chunk's activations (at most kChunkBytes) stay
+  // in L2 while the groups pass over them. Every element is the table's vec_dot (a property of
+  // vec_dot_tile), whatever the split.
   constexpr size_t kChunkBytes = size_t(192) << 10;
   const int64_t chunk =
       std::max<int64_t>(kTileCols, int64_t(kChunkBytes / act_stride) / kTileCols * kTileCols);
-  const size_t n_groups = (size_t(n_out) + kTileRows - 1) / kTileRows;
   pool.parallel_for(n_groups, [&](size_t begin, size_t end, int) {
     for (int64_t t0 = 0; t0 < n_tokens; t0 += chunk) {
       const int64_t t1 = std::min(n_tokens, t0 + chunk);
+      size_t i = 0;
       for (size_t g = begin; g < end; ++g) {
-        const int64_t r0 = int64_t(g) * kTileRows;
+        while (g >= first_group[i + 1]) ++i;
+        const TensorView& w = *jobs[i].w;
+        const int64_t n_out = w.ne[1];
+        const int64_t r0 = int64_t(g - first_group[i]) * kTileRows;
         const int nr = int(std::min<int64_t>(kTileRows, n_out - r0));
-        const uint8_t* rows = wdata + size_t(r0) * wstride;
+        const uint8_t* rows = static_cast<const uint8_t*>(w.data) + size_t(r0) * w.nb[1];
+        const VecDotTileFn tile = k.vec_dot_tile[uint32_t(w.type)];
         for (int64_t t = t0; t < t1; t += kTileCols) {
           const int nc = int(std::min<int64_t>(kTileCols, t1 - t));
-          tile(n_in, rows, wstride, nr, act + size_t(t) * act_stride, act_stride, nc,
-               y + t * n_out + r0, size_t(n_out));
+          tile(n_in, rows, w.nb[1], nr, act + size_t(t) * act_stride, act_stride, nc,
+               jobs[i].y + t * n_out + r0, size_t(n_out));
         }
       }
     }
   });
+}
+
+void matmul(const KernelTable& k, const TensorView& w, const float* x, int64_t n_tokens, float* y,
+            ThreadPool& pool, MatmulScratch& scratch) {
+  const MatmulJob job{&w, y};
+  matmuls(k, {&job, 1}, x, n_tokens, pool, scratch);
 }
 
 void add_bias(float* y, const float* b, int64_t n_tokens, int64_t n) {

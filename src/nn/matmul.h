@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "base/thread_pool.h"
@@ -21,6 +22,16 @@ struct MatmulScratch {
 // weights, as llama.cpp does).
 void matmul(const KernelTable& k, const TensorView& w, const float* x, int64_t n_tokens, float* y,
             ThreadPool& pool, MatmulScratch& scratch);
+
+// Several products of the same input, y_i = W_i x (q, k and v; gate and up): the activations
+// are encoded once and all products' rows are shared among the threads in one parallel loop.
+// Each result is what matmul(W_i) gives. At most 4 products; all W_i have the same n_in.
+struct MatmulJob {
+  const TensorView* w;
+  float* y;  // [n_tokens, w->ne[1]]
+};
+void matmuls(const KernelTable& k, std::span<const MatmulJob> jobs, const float* x,
+             int64_t n_tokens, ThreadPool& pool, MatmulScratch& scratch);
 
 // y[t] += b for each of n_tokens rows of n.
 void add_bias(float* y, const float* b, int64_t n_tokens, int64_t n);

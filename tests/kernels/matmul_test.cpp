@@ -106,5 +106,39 @@ TEST(Matmul, MatchesReferenceTable) {
   }
 }
 
+// matmuls (q/k/v, gate/up) gives each product exactly what matmul gives it alone, on any thread
+// count: with one activation type (one loop over all rows) and with mixed types (Q4_K's Q8_K and
+// Q5_0's Q8_0 activations, taken one product at a time).
+TEST(Matmul, GroupedProductsEqualSingleOnes) {
+  const KernelTable& k = select_kernels();
+  const std::vector<std::vector<Case>> groups = {
+      {{DType::Q4_0, 256, 13, 5}, {DType::Q8_0, 256, 6, 5}, {DType::Q5_0, 256, 9, 5}},
+      {{DType::Q4_K, 256, 10, 4}, {DType::Q5_0, 256, 7, 4}},
+      {{DType::F16, 96, 5, 1}, {DType::F32, 96, 7, 1}},
+  };
+  for (const auto& group : groups) {
+    std::vector<Weights> ws;
+    for (const Case& c : group) ws.push_back(make_weights(c));
+    const int64_t n_tokens = group[0].n_tokens;
+    const auto x = test::random_floats(size_t(n_tokens * group[0].n_in), 97);
+    for (int threads : {1, 2, 3}) {
+      ThreadPool pool(threads);
+      nn::MatmulScratch scratch;
+      std::vector<std::vector<float>> ys;
+      std::vector<nn::MatmulJob> jobs;
+      for (const Weights& w : ws) ys.emplace_back(size_t(n_tokens * w.view.ne[1]), -1.0f);
+      for (size_t i = 0; i < ws.size(); ++i) jobs.push_back({&ws[i].view, ys[i].data()});
+      nn::matmuls(k, jobs, x.data(), n_tokens, pool, scratch);
+      for (size_t i = 0; i < ws.size(); ++i) {
+        const auto want = run(k, ws[i], x, n_tokens, 1);
+        for (size_t e = 0; e < want.size(); ++e)
+          ASSERT_EQ(test::bits(want[e]), test::bits(ys[i][e]))
+              << dtype_name(group[i].type) << " product " << i << " threads=" << threads
+              << " e=" << e;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace omni

@@ -60,9 +60,12 @@ void text_forward_batch(const TextModel& model, TextScratch& s, std::span<const 
     const TextLayer& L = model.layers()[il];
     // Attention block.
     nn::rms_norm(s.x.data(), L.attn_norm.data(), s.h.data(), n, d, hp.rms_eps);
-    nn::matmul(k, L.wq, s.h.data(), n, s.q.data(), pool, s.matmul);  // [n, q_dim]
-    nn::matmul(k, L.wk, s.h.data(), n, s.k.data(), pool, s.matmul);  // [n, kv_dim]
-    nn::matmul(k, L.wv, s.h.data(), n, s.v.data(), pool, s.matmul);  // [n, kv_dim]
+    const nn::MatmulJob qkv[] = {
+        {&L.wq, s.q.data()},  // [n, q_dim]
+        {&L.wk, s.k.data()},  // [n, kv_dim]
+        {&L.wv, s.v.data()},  // [n, kv_dim]
+    };
+    nn::matmuls(k, qkv, s.h.data(), n, pool, s.matmul);
     if (!L.bq.empty()) {
       nn::add_bias(s.q.data(), L.bq.data(), n, q_dim);
       nn::add_bias(s.k.data(), L.bk.data(), n, kv_dim);
@@ -90,8 +93,11 @@ void text_forward_batch(const TextModel& model, TextScratch& s, std::span<const 
 
     // Feed-forward block (SwiGLU).
     nn::rms_norm(s.x.data(), L.ffn_norm.data(), s.h.data(), n, d, hp.rms_eps);
-    nn::matmul(k, L.w_gate, s.h.data(), n, s.gate.data(), pool, s.matmul);  // [n, n_ff]
-    nn::matmul(k, L.w_up, s.h.data(), n, s.up.data(), pool, s.matmul);      // [n, n_ff]
+    const nn::MatmulJob gate_up[] = {
+        {&L.w_gate, s.gate.data()},  // [n, n_ff]
+        {&L.w_up, s.up.data()},      // [n, n_ff]
+    };
+    nn::matmuls(k, gate_up, s.h.data(), n, pool, s.matmul);
     pool.parallel_for(size_t(n), [&](size_t t0, size_t t1, int) {
       float* g = s.gate.data() + t0 * size_t(hp.n_ff);
       k.silu_mul(g, s.up.data() + t0 * size_t(hp.n_ff), g, int64_t(t1 - t0) * hp.n_ff);
