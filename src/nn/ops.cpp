@@ -31,15 +31,4 @@ void rope(float* x, int n_heads, int head_dim, int64_t pos, const RopeParams& p)
   }
 }
 
-void softmax(float* x, int64_t n) {
-  const float max = *std::max_element(x, x + n);
-  double sum = 0.0;
-  for (int64_t i = 0; i < n; ++i) {
-    x[i] = std::exp(x[i] - max);
-    sum += x[i];
-  }
-  const float inv = float(1.0 / sum);
-  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
-}
-
 }  // namespace omni::nn

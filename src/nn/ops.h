@@ -23,7 +23,4 @@ struct RopeParams {
 // Rotates every head of one token's vector `x` ([n_heads, head_dim]) for position `pos`.
 void rope(float* x, int n_heads, int head_dim, int64_t pos, const RopeParams& p);
 
-// In-place softmax over n values.
-void softmax(float* x, int64_t n);
-
 }  // namespace omni::nn

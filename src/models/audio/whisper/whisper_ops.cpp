@@ -39,38 +39,30 @@ void attention(ThreadPool& pool, const float* q, const float* k, const float* v,
   const int64_t width = n_head * d;
   const float scale = 1.0f / std::sqrt(float(d));
   const KernelTable& kt = select_kernels();
-  nn::MatmulScratch scratch;
-  // Per head, contiguous copies: Q_h [n_q, d], K_h [n_kv, d] (a weight of n_kv rows of d),
-  // V_h^T [d, n_kv] (a weight of d rows of n_kv); scores [n_q, n_kv]; out_h [n_q, d].
-  std::vector<float> qh(size_t(n_q * d)), kh(size_t(n_kv * d)), vt(size_t(d * n_kv));
-  std::vector<float> scores(size_t(n_q * n_kv)), oh(size_t(n_q * d));
-  for (int h = 0; h < n_head; ++h) {
-    for (int64_t t = 0; t < n_q; ++t) {
-      std::copy_n(q + t * width + h * d, d, qh.data() + t * d);
-    }
-    for (int64_t s = 0; s < n_kv; ++s) {
-      std::copy_n(k + s * width + h * d, d, kh.data() + s * d);
-      for (int64_t i = 0; i < d; ++i) vt[size_t(i * n_kv + s)] = v[s * width + h * d + i];
-    }
-    const int64_t k_ne[2] = {d, n_kv};
-    nn::matmul(kt, make_contiguous_view(DType::F32, 2, k_ne, kh.data()), qh.data(), n_q,
-               scores.data(), pool, scratch);
-    pool.parallel_for(size_t(n_q), [&](size_t begin, size_t end, int) {
-      for (size_t t = begin; t < end; ++t) {
-        float* row = scores.data() + t * size_t(n_kv);
-        const int64_t n_seen = causal ? n_kv - n_q + int64_t(t) + 1 : n_kv;
-        for (int64_t s = 0; s < n_seen; ++s) row[s] *= scale;
-        nn::softmax(row, n_seen);
-        for (int64_t s = n_seen; s < n_kv; ++s) row[s] = 0.0f;
+  // Without a mask every query of a head reads the same keys and values, so kQueries of them are
+  // gathered into one call (contiguous rows, as attend takes grouped heads) and share each block
+  // of keys and values. Causal queries see different lengths and go one by one.
+  constexpr int64_t kQueries = 8;
+  const int64_t per_head = causal ? n_q : (n_q + kQueries - 1) / kQueries;
+  pool.parallel_for(size_t(per_head * n_head), [&](size_t begin, size_t end, int) {
+    std::vector<float> qs(size_t(kQueries * d)), os(size_t(kQueries * d));
+    for (size_t job = begin; job < end; ++job) {
+      const int64_t h = int64_t(job) / per_head, j = int64_t(job) % per_head;
+      const float* kh = k + h * d;
+      const float* vh = v + h * d;
+      if (causal) {
+        const int64_t row = j * width + h * d;
+        kt.attend(q + row, 1, kh, vh, size_t(width), n_kv - n_q + j + 1, int(d), scale, out + row);
+        continue;
       }
-    });
-    const int64_t v_ne[2] = {n_kv, d};
-    nn::matmul(kt, make_contiguous_view(DType::F32, 2, v_ne, vt.data()), scores.data(), n_q,
-               oh.data(), pool, scratch);
-    for (int64_t t = 0; t < n_q; ++t) {
-      std::copy_n(oh.data() + t * d, d, out + t * width + h * d);
+      const int64_t t0 = j * kQueries, nq = std::min(kQueries, n_q - t0);
+      for (int64_t i = 0; i < nq; ++i)
+        std::copy_n(q + (t0 + i) * width + h * d, d, qs.data() + i * d);
+      kt.attend(qs.data(), int(nq), kh, vh, size_t(width), n_kv, int(d), scale, os.data());
+      for (int64_t i = 0; i < nq; ++i)
+        std::copy_n(os.data() + i * d, d, out + (t0 + i) * width + h * d);
     }
-  }
+  });
 }
 
 }  // namespace omni::whisper

@@ -27,10 +27,10 @@ struct Compute {
 void linear(Compute& c, const TensorView& w, const TensorView* b, const float* x, int64_t n_tokens,
             float* y);
 
-// Attention of n_q queries over n_kv keys/values per head; q, out: [n_q, n_head * d] rows with
-// stride `q_stride`; k, v: [n_kv, n_head * d] rows. Query i sees keys [0, n_kv - n_q + i] when
-// `causal`, all keys otherwise. Scores (scaled by 1/sqrt(d)) and the weighted sums of values are
-// matrix products per head (nn::matmul, so the result does not depend on the thread count).
+// Attention of n_q queries over n_kv keys/values per head; q, out: [n_q, n_head * d] rows; k, v:
+// [n_kv, n_head * d] rows. Query i sees keys [0, n_kv - n_q + i] when `causal`, all keys
+// otherwise; scores are scaled by 1/sqrt(d). Runs the kernel table's attend (no score matrix);
+// each query's result depends on its own row only, so not on the thread count.
 void attention(ThreadPool& pool, const float* q, const float* k, const float* v, float* out,
                int64_t n_q, int64_t n_kv, int n_head, int64_t d, bool causal);
 
