@@ -9,24 +9,6 @@
 
 namespace omni {
 
-bool Generation::wait(std::vector<GenerationEvent>* out, std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  if (!cv_.wait_for(lock, timeout, [&] { return !events_.empty(); })) return false;
-  while (!events_.empty()) {
-    out->push_back(std::move(events_.front()));
-    events_.pop_front();
-  }
-  return true;
-}
-
-void Generation::push(GenerationEvent event) {
-  {
-    std::lock_guard lock(mutex_);
-    events_.push_back(std::move(event));
-  }
-  cv_.notify_one();
-}
-
 // A sequence's place in the engine: its cache, and the generation using it (if any).
 struct Scheduler::Slot {
   int index = 0;

@@ -27,6 +27,7 @@
 
 #include "base/status.h"
 #include "base/thread_pool.h"
+#include "engine/event_channel.h"
 #include "engine/sampler.h"
 #include "models/text/text_forward.h"
 #include "models/text/text_model.h"
@@ -57,24 +58,10 @@ struct GenerationEvent {
 };
 
 // One submitted request's channel: the engine pushes events, the submitter takes them.
-class Generation {
- public:
-  // Moves the events that arrived to *out, waiting up to `timeout` for the first. Returns false
-  // when none came.
-  bool wait(std::vector<GenerationEvent>* out, std::chrono::milliseconds timeout);
-  // Asks the engine to stop: it frees the slot at its next step and answers kDone "cancelled"
-  // (unless the generation ended first).
-  void cancel() { cancelled_.store(true, std::memory_order_relaxed); }
-  bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
-
- private:
+// Cancelling asks the engine to free the slot at its next step; it then answers kDone
+// "cancelled" (unless the generation ended first).
+class Generation : public EventChannel<GenerationEvent> {
   friend class Scheduler;
-  void push(GenerationEvent event);
-
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<GenerationEvent> events_;
-  std::atomic<bool> cancelled_{false};
 };
 
 struct SchedulerOptions {

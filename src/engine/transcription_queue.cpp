@@ -2,25 +2,6 @@
 
 namespace omni {
 
-bool TranscriptionJob::wait(std::vector<TranscriptionEvent>* out,
-                            std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  if (!cv_.wait_for(lock, timeout, [&] { return !events_.empty(); })) return false;
-  while (!events_.empty()) {
-    out->push_back(std::move(events_.front()));
-    events_.pop_front();
-  }
-  return true;
-}
-
-void TranscriptionJob::push(TranscriptionEvent e) {
-  {
-    std::lock_guard lock(mutex_);
-    events_.push_back(std::move(e));
-  }
-  cv_.notify_one();
-}
-
 TranscriptionQueue::TranscriptionQueue(const WhisperModel& model, int n_threads, int max_queued)
     : model_(model), max_queued_(max_queued), pool_(std::max(1, n_threads)) {
   worker_ = std::thread([this] { run(); });

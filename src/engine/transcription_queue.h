@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/event_channel.h"
 #include "engine/transcribe.h"
 
 namespace omni {
@@ -26,22 +27,11 @@ struct TranscriptionEvent {
   Status error;               // kError
 };
 
-class TranscriptionJob {
- public:
-  // Moves the events that arrived to *out, waiting up to `timeout` for the first.
-  bool wait(std::vector<TranscriptionEvent>* out, std::chrono::milliseconds timeout);
-  void cancel() { cancelled_.store(true); }
-  bool cancelled() const { return cancelled_.load(); }
-
+class TranscriptionJob : public EventChannel<TranscriptionEvent> {
  private:
   friend class TranscriptionQueue;
-  void push(TranscriptionEvent e);
   std::vector<float> samples_;
   TranscribeOptions options_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<TranscriptionEvent> events_;
-  std::atomic<bool> cancelled_{false};
 };
 
 class TranscriptionQueue {
