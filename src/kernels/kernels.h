@@ -37,6 +37,13 @@ constexpr int kTileCols = 3;
 using VecDotTileFn = void (*)(int64_t n, const void* w, size_t w_stride, int nr, const void* a,
                               size_t a_stride, int nc, float* y, size_t y_stride);
 
+// The tile of one group of interleaved rows (tensor/interleave.h): for r < kInterleaveRows and
+// c < nc (1 <= nc <= kTileCols),
+//   y[c * y_stride + r] = vec_dot(n, row r of the group, a + c * a_stride)
+// bit for bit, so an interleaved matrix multiplies to exactly the floats of the plain one.
+using VecDotTile8Fn = void (*)(int64_t n, const void* group, const void* a, size_t a_stride, int nc,
+                               float* y, size_t y_stride);
+
 // Encodes n floats (a multiple of the block size) as the activation type: the same bytes as
 // quantize_row (tensor/quantize.h).
 using QuantizeActFn = void (*)(const float* x, void* dst, int64_t n);
@@ -57,8 +64,9 @@ struct KernelTable {
   Isa isa;
   DequantizeRowFn dequantize[kDTypeIdLimit];  // indexed by DType id; nullptr = not supported
   VecDotFn vec_dot[kDTypeIdLimit];
-  VecDotTileFn vec_dot_tile[kDTypeIdLimit];   // set wherever vec_dot is
-  QuantizeActFn quantize_act[kDTypeIdLimit];  // set for the activation types Q8_0 and Q8_K
+  VecDotTileFn vec_dot_tile[kDTypeIdLimit];    // set wherever vec_dot is
+  VecDotTile8Fn vec_dot_tile8[kDTypeIdLimit];  // set for every interleavable type
+  QuantizeActFn quantize_act[kDTypeIdLimit];   // set for the activation types Q8_0 and Q8_K
   AttendFn attend;
   SiluMulFn silu_mul;
 };

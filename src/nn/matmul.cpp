@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "tensor/interleave.h"
 #include "tensor/quantize.h"
 
 namespace omni::nn {
@@ -53,20 +54,25 @@ void matmuls(const KernelTable& k, std::span<const MatmulJob> jobs, const float*
   size_t act_stride = 0;
   const uint8_t* act = encode_activations(k, at, x, n_in, n_tokens, pool, scratch, &act_stride);
 
-  // The products' kTileRows-row groups, numbered one after another: first_group[i] is product
-  // i's first.
+  // The products' row groups, numbered one after another: first_group[i] is product i's first.
+  // A group is kTileRows rows, or kInterleaveRows for an interleaved matrix.
   constexpr size_t kMaxJobs = 4;
   assert(jobs.size() <= kMaxJobs && "matmuls: at most 4 products at once");
   size_t first_group[kMaxJobs + 1] = {0};
-  for (size_t i = 0; i < jobs.size(); ++i)
-    first_group[i + 1] = first_group[i] + (size_t(jobs[i].w->ne[1]) + kTileRows - 1) / kTileRows;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const TensorView& w = *jobs[i].w;
+    const int64_t rows = w.rows_interleaved ? kInterleaveRows : kTileRows;
+    assert((!w.rows_interleaved || k.vec_dot_tile8[uint32_t(w.type)]) &&
+           "matmul: interleaved type without a tile");
+    first_group[i + 1] = first_group[i] + size_t((w.ne[1] + rows - 1) / rows);
+  }
   const size_t n_groups = first_group[jobs.size()];
 
   // Threads take ranges of groups (which may run from one product into the next). Within a range,
   // each group of rows is multiplied by a chunk of tokens, kTileCols tokens per tile: the rows
   // stay in L1 while the tokens stream by, and the chunk's activations (at most kChunkBytes) stay
   // in L2 while the groups pass over them. Every element is the table's vec_dot (a property of
-  // vec_dot_tile), whatever the split.
+  // vec_dot_tile and vec_dot_tile8), whatever the split.
   constexpr size_t kChunkBytes = size_t(192) << 10;
   const int64_t chunk =
       std::max<int64_t>(kTileCols, int64_t(kChunkBytes / act_stride) / kTileCols * kTileCols);
@@ -78,6 +84,18 @@ void matmuls(const KernelTable& k, std::span<const MatmulJob> jobs, const float*
         while (g >= first_group[i + 1]) ++i;
         const TensorView& w = *jobs[i].w;
         const int64_t n_out = w.ne[1];
+        float* y = jobs[i].y;
+        if (w.rows_interleaved) {
+          const int64_t r0 = int64_t(g - first_group[i]) * kInterleaveRows;
+          const uint8_t* group = static_cast<const uint8_t*>(w.data) + size_t(r0) * w.nb[1];
+          const VecDotTile8Fn tile = k.vec_dot_tile8[uint32_t(w.type)];
+          for (int64_t t = t0; t < t1; t += kTileCols) {
+            const int nc = int(std::min<int64_t>(kTileCols, t1 - t));
+            tile(n_in, group, act + size_t(t) * act_stride, act_stride, nc, y + t * n_out + r0,
+                 size_t(n_out));
+          }
+          continue;
+        }
         const int64_t r0 = int64_t(g - first_group[i]) * kTileRows;
         const int nr = int(std::min<int64_t>(kTileRows, n_out - r0));
         const uint8_t* rows = static_cast<const uint8_t*>(w.data) + size_t(r0) * w.nb[1];
@@ -85,7 +103,7 @@ void matmuls(const KernelTable& k, std::span<const MatmulJob> jobs, const float*
         for (int64_t t = t0; t < t1; t += kTileCols) {
           const int nc = int(std::min<int64_t>(kTileCols, t1 - t));
           tile(n_in, rows, w.nb[1], nr, act + size_t(t) * act_stride, act_stride, nc,
-               jobs[i].y + t * n_out + r0, size_t(n_out));
+               y + t * n_out + r0, size_t(n_out));
         }
       }
     }

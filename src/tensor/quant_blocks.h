@@ -43,6 +43,19 @@ struct BlockQ8_0 {
   uint16_t d;
   int8_t qs[kQK8_0];
 };
+
+// Block b of eight rows of a Q4_0 or Q5_0 matrix, interleaved (tensor/interleave.h): the same
+// bytes as the rows' eight blocks, ordered so that one 256-bit load holds two rows' levels.
+// d[r] is row r's scale; qs[k] = [row k's qs | row k + 4's qs]; Q5_0's qh[k] likewise.
+struct BlockQ4_0x8 {
+  uint16_t d[8];
+  uint8_t qs[4][2 * kQK4_0 / 2];
+};
+struct BlockQ5_0x8 {
+  uint16_t d[8];
+  uint8_t qh[4][2 * 4];
+  uint8_t qs[4][2 * kQK5_0 / 2];
+};
 // 16 sub-blocks of 16: x = d*(sc&15)*q - dmin*(sc>>4), q two bits.
 struct BlockQ2_K {
   uint8_t scales[kQK_K / 16];

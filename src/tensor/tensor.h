@@ -22,6 +22,9 @@ struct TensorView {
   std::array<int64_t, kMaxDims> ne{1, 1, 1, 1};  // elements per axis
   std::array<size_t, kMaxDims> nb{0, 0, 0, 0};   // bytes per step along each axis
   const void* data = nullptr;
+  // A matrix whose rows are stored in interleaved groups (tensor/interleave.h): row() does not
+  // apply; nn::matmul reads it whole, deinterleave_row one row at a time.
+  bool rows_interleaved = false;
 
   int64_t n_elements() const { return ne[0] * ne[1] * ne[2] * ne[3]; }
   int64_t n_rows() const { return ne[1] * ne[2] * ne[3]; }

@@ -1,6 +1,7 @@
 // nn::matmul on the selected kernel table: its result does not depend on the thread count or on
-// how many tokens are multiplied at once (decode and prefill give the same numbers), and it
-// equals the reference table's matmul up to float rounding.
+// how many tokens are multiplied at once (decode and prefill give the same numbers), it equals
+// the reference table's matmul up to float rounding, and an interleaved matrix gives exactly the
+// plain one's numbers on every table.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,6 +10,7 @@
 
 #include "kernels/kernels.h"
 #include "nn/matmul.h"
+#include "tensor/interleave.h"
 #include "test_util.h"
 
 namespace omni {
@@ -136,6 +138,49 @@ TEST(Matmul, GroupedProductsEqualSingleOnes) {
               << dtype_name(group[i].type) << " product " << i << " threads=" << threads
               << " e=" << e;
       }
+    }
+  }
+}
+
+// Interleaved rows (tensor/interleave.h) multiply to the plain matrix's floats bit for bit, on
+// every table this CPU runs, for decode, prefill and odd token counts, on any thread count, alone
+// and grouped with a plain product.
+TEST(Matmul, InterleavedRowsGiveThePlainResult) {
+  const Case cases[] = {{DType::Q4_0, 256, 24, 7},
+                        {DType::Q5_0, 96, 16, 5},
+                        {DType::Q4_0, 32, 8, 1},
+                        {DType::Q5_0, 896, 40, 1},
+                        {DType::Q4_0, 128, 8, 64}};
+  for (Isa isa : compiled_isas()) {
+    if (!isa_supported(isa)) continue;
+    const KernelTable& k = *kernel_table(isa);
+    for (const Case& c : cases) {
+      const Weights plain = make_weights(c);
+      Weights inter = make_weights(c);
+      interleave_rows(c.type, inter.bytes.data(), c.n_in, c.n_out);
+      inter.view.rows_interleaved = true;
+      const auto x = test::random_floats(size_t(c.n_tokens * c.n_in), 96);
+      const auto want = run(k, plain, x, c.n_tokens, 1);
+      for (int threads : {1, 2, 3}) {
+        const auto got = run(k, inter, x, c.n_tokens, threads);
+        for (size_t i = 0; i < want.size(); ++i)
+          ASSERT_EQ(test::bits(want[i]), test::bits(got[i]))
+              << isa_name(isa) << " " << dtype_name(c.type) << " n_in=" << c.n_in
+              << " tokens=" << c.n_tokens << " threads=" << threads << " i=" << i;
+      }
+      // Grouped with a plain product of the same input.
+      const Case other{DType::Q8_0, c.n_in, 5, c.n_tokens};
+      const Weights w8 = make_weights(other);
+      std::vector<float> y_inter(want.size(), -1.0f), y8(size_t(c.n_tokens * 5), -1.0f);
+      const nn::MatmulJob jobs[] = {{&w8.view, y8.data()}, {&inter.view, y_inter.data()}};
+      ThreadPool pool(2);
+      nn::MatmulScratch scratch;
+      nn::matmuls(k, jobs, x.data(), c.n_tokens, pool, scratch);
+      const auto want8 = run(k, w8, x, c.n_tokens, 1);
+      for (size_t i = 0; i < want.size(); ++i)
+        ASSERT_EQ(test::bits(want[i]), test::bits(y_inter[i])) << isa_name(isa) << " grouped";
+      for (size_t i = 0; i < want8.size(); ++i)
+        ASSERT_EQ(test::bits(want8[i]), test::bits(y8[i])) << isa_name(isa) << " grouped q8_0";
     }
   }
 }

@@ -6,6 +6,7 @@
 
 #include "models/synth/synth.h"
 #include "models/text/text_model.h"
+#include "tensor/interleave.h"
 #include "test_util.h"
 
 namespace omni {
@@ -64,6 +65,33 @@ TEST(TextModel, LoadsTheBaseModel) {
   EXPECT_EQ((*m)->layers().size(), 2u);
   EXPECT_FALSE((*m)->layers()[0].q_norm.empty());
   ASSERT_NE((*m)->tokenizer(), nullptr);
+}
+
+// Q4_0 matrices are interleaved in memory (tensor/interleave.h): every row still reads back as
+// the file's row, and the file itself is not changed.
+TEST(TextModel, InterleavesQ4_0MatricesInMemoryOnly) {
+  auto before = read_file_to_string(base_model());
+  ASSERT_TRUE(before.ok());
+  auto m = TextModel::load(base_model());
+  ASSERT_TRUE(m.ok()) << m.status().to_string();
+  const TextLayer& l = (*m)->layers()[0];
+  for (const TensorView* v : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) {
+    EXPECT_EQ(v->type, DType::Q4_0);
+    EXPECT_TRUE(v->rows_interleaved);
+  }
+  auto file = GgufFile::open(base_model());
+  ASSERT_TRUE(file.ok());
+  const TensorView& embd = (*m)->token_embedding();
+  ASSERT_TRUE(embd.rows_interleaved);
+  const TensorView& plain = file->find_tensor("token_embd.weight")->view;
+  std::vector<uint8_t> row(row_bytes(embd.type, embd.ne[0]));
+  for (int64_t r : {int64_t(0), int64_t(5), embd.ne[1] - 1}) {
+    deinterleave_row(embd.type, embd.data, embd.ne[0], r, row.data());
+    EXPECT_EQ(0, std::memcmp(row.data(), plain.row(r), row.size())) << "row " << r;
+  }
+  auto after = read_file_to_string(base_model());
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(*before == *after);
 }
 
 TEST(TextModel, MissingTensor) {

@@ -4,6 +4,7 @@
 
 #include "kernels/kernels.h"
 #include "nn/ops.h"
+#include "tensor/interleave.h"
 
 namespace omni {
 
@@ -52,8 +53,15 @@ void text_forward_batch(const TextModel& model, TextScratch& s, std::span<const 
 
   // x: [n, d] token embeddings.
   const TensorView& embd = model.token_embedding();
+  std::vector<uint8_t> plain_row(embd.rows_interleaved ? row_bytes(embd.type, d) : 0);
   for (int64_t t = 0; t < n; ++t) {
-    k.dequantize[uint32_t(embd.type)](embd.row(batch[size_t(t)].id), s.x.data() + t * d, d);
+    const int64_t id = batch[size_t(t)].id;
+    const void* row = embd.row(id);
+    if (embd.rows_interleaved) {
+      deinterleave_row(embd.type, embd.data, d, id, plain_row.data());
+      row = plain_row.data();
+    }
+    k.dequantize[uint32_t(embd.type)](row, s.x.data() + t * d, d);
   }
 
   for (size_t il = 0; il < model.layers().size(); ++il) {

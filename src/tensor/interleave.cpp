@@ -1,0 +1,90 @@
+#include "tensor/interleave.h"
+
+#include <cassert>
+#include <cstring>
+#include <vector>
+
+#include "tensor/quant_blocks.h"
+
+namespace omni {
+namespace {
+
+static_assert(sizeof(BlockQ4_0x8) == kInterleaveRows * sizeof(BlockQ4_0));
+static_assert(sizeof(BlockQ5_0x8) == kInterleaveRows * sizeof(BlockQ5_0));
+
+// Moves one block between a row (plain) and its group (interleaved); `r` is the row in the group.
+// The levels of row r live in qs[r % 4] at byte offset 16 * (r / 4); Q5_0's fifth bits likewise
+// in qh[r % 4] at offset 4 * (r / 4).
+void to_group(const BlockQ4_0& b, int r, BlockQ4_0x8* g) {
+  g->d[r] = b.d;
+  std::memcpy(&g->qs[r % 4][16 * (r / 4)], b.qs, 16);
+}
+void from_group(const BlockQ4_0x8& g, int r, BlockQ4_0* b) {
+  b->d = g.d[r];
+  std::memcpy(b->qs, &g.qs[r % 4][16 * (r / 4)], 16);
+}
+void to_group(const BlockQ5_0& b, int r, BlockQ5_0x8* g) {
+  g->d[r] = b.d;
+  std::memcpy(&g->qh[r % 4][4 * (r / 4)], b.qh, 4);
+  std::memcpy(&g->qs[r % 4][16 * (r / 4)], b.qs, 16);
+}
+void from_group(const BlockQ5_0x8& g, int r, BlockQ5_0* b) {
+  b->d = g.d[r];
+  std::memcpy(b->qh, &g.qh[r % 4][4 * (r / 4)], 4);
+  std::memcpy(b->qs, &g.qs[r % 4][16 * (r / 4)], 16);
+}
+
+template <typename Block, typename Group>
+void interleave(void* data, int64_t n_in, int64_t n_rows) {
+  const int64_t n_blocks = n_in / 32;
+  std::vector<Block> rows(size_t(kInterleaveRows * n_blocks));
+  for (int64_t r0 = 0; r0 < n_rows; r0 += kInterleaveRows) {
+    Block* src = static_cast<Block*>(data) + r0 * n_blocks;
+    std::memcpy(rows.data(), src, rows.size() * sizeof(Block));
+    Group* groups = reinterpret_cast<Group*>(src);
+    for (int64_t b = 0; b < n_blocks; ++b) {
+      for (int r = 0; r < kInterleaveRows; ++r)
+        to_group(rows[size_t(r * n_blocks + b)], r, &groups[b]);
+    }
+  }
+}
+
+template <typename Block, typename Group>
+void deinterleave(const void* data, int64_t n_in, int64_t row, void* out) {
+  const int64_t n_blocks = n_in / 32;
+  const Group* groups = reinterpret_cast<const Group*>(
+      static_cast<const Block*>(data) + (row / kInterleaveRows) * kInterleaveRows * n_blocks);
+  Block* dst = static_cast<Block*>(out);
+  for (int64_t b = 0; b < n_blocks; ++b) from_group(groups[b], int(row % kInterleaveRows), &dst[b]);
+}
+
+}  // namespace
+
+bool interleavable(DType type) {
+  return type == DType::Q4_0 || type == DType::Q5_0;
+}
+
+void interleave_rows(DType type, void* data, int64_t n_in, int64_t n_rows) {
+  assert(n_rows % kInterleaveRows == 0 && n_in % 32 == 0);
+  switch (type) {
+    case DType::Q4_0:
+      return interleave<BlockQ4_0, BlockQ4_0x8>(data, n_in, n_rows);
+    case DType::Q5_0:
+      return interleave<BlockQ5_0, BlockQ5_0x8>(data, n_in, n_rows);
+    default:
+      assert(false && "interleave_rows: type not interleavable");
+  }
+}
+
+void deinterleave_row(DType type, const void* data, int64_t n_in, int64_t row, void* out) {
+  switch (type) {
+    case DType::Q4_0:
+      return deinterleave<BlockQ4_0, BlockQ4_0x8>(data, n_in, row, out);
+    case DType::Q5_0:
+      return deinterleave<BlockQ5_0, BlockQ5_0x8>(data, n_in, row, out);
+    default:
+      assert(false && "deinterleave_row: type not interleavable");
+  }
+}
+
+}  // namespace omni

@@ -1,0 +1,73 @@
+// tensor/interleave.h: interleaving permutes a matrix's bytes (nothing is lost), every row comes
+// back out unchanged, and the group layout is the one the decode kernels read.
+#include "tensor/interleave.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "tensor/quant_blocks.h"
+#include "test_util.h"
+
+namespace omni {
+namespace {
+
+std::vector<uint8_t> random_matrix(DType type, int64_t n_in, int64_t n_rows) {
+  std::vector<uint8_t> m;
+  for (int64_t r = 0; r < n_rows; ++r) {
+    const auto row = test::random_row(type, n_in, 500 + uint64_t(r));
+    m.insert(m.end(), row.begin(), row.end());
+  }
+  return m;
+}
+
+TEST(Interleave, RowsComeBackUnchanged) {
+  for (DType type : {DType::Q4_0, DType::Q5_0}) {
+    ASSERT_TRUE(interleavable(type));
+    for (int64_t n_in : {32, 96, 896}) {
+      const int64_t n_rows = 24;
+      const size_t rb = row_bytes(type, n_in);
+      const auto plain = random_matrix(type, n_in, n_rows);
+      auto packed = plain;
+      interleave_rows(type, packed.data(), n_in, n_rows);
+      EXPECT_NE(plain, packed) << dtype_name(type) << " n_in=" << n_in;
+      auto sorted_plain = plain, sorted_packed = packed;  // a permutation of the bytes
+      std::sort(sorted_plain.begin(), sorted_plain.end());
+      std::sort(sorted_packed.begin(), sorted_packed.end());
+      EXPECT_EQ(sorted_plain, sorted_packed);
+      std::vector<uint8_t> row(rb);
+      for (int64_t r = 0; r < n_rows; ++r) {
+        deinterleave_row(type, packed.data(), n_in, r, row.data());
+        ASSERT_EQ(0, std::memcmp(row.data(), plain.data() + size_t(r) * rb, rb))
+            << dtype_name(type) << " n_in=" << n_in << " row=" << r;
+      }
+    }
+  }
+  EXPECT_FALSE(interleavable(DType::Q8_0));
+  EXPECT_FALSE(interleavable(DType::F16));
+}
+
+// Block b of group g holds the rows' scales in order and two rows' levels per 32 bytes.
+TEST(Interleave, GroupLayout) {
+  const int64_t n_in = 64, n_rows = 16;
+  const auto plain = random_matrix(DType::Q5_0, n_in, n_rows);
+  auto packed = plain;
+  interleave_rows(DType::Q5_0, packed.data(), n_in, n_rows);
+  const auto* rows = reinterpret_cast<const BlockQ5_0*>(plain.data());
+  const auto* groups = reinterpret_cast<const BlockQ5_0x8*>(packed.data());
+  for (int g = 0; g < 2; ++g) {
+    for (int b = 0; b < 2; ++b) {
+      const BlockQ5_0x8& x = groups[g * 2 + b];
+      for (int r = 0; r < 8; ++r) {
+        const BlockQ5_0& want = rows[(g * 8 + r) * 2 + b];
+        EXPECT_EQ(want.d, x.d[r]);
+        EXPECT_EQ(0, std::memcmp(want.qs, &x.qs[r % 4][16 * (r / 4)], 16));
+        EXPECT_EQ(0, std::memcmp(want.qh, &x.qh[r % 4][4 * (r / 4)], 4));
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace omni
