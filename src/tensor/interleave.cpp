@@ -11,6 +11,7 @@ namespace {
 
 static_assert(sizeof(BlockQ4_0x8) == kInterleaveRows * sizeof(BlockQ4_0));
 static_assert(sizeof(BlockQ5_0x8) == kInterleaveRows * sizeof(BlockQ5_0));
+static_assert(sizeof(BlockQ8_0x8) == kInterleaveRows * sizeof(BlockQ8_0));
 
 // Moves one block between a row (plain) and its group (interleaved); `r` is the row in the group.
 // The levels of row r live in qs[r % 4] at byte offset 16 * (r / 4); Q5_0's fifth bits likewise
@@ -32,6 +33,15 @@ void from_group(const BlockQ5_0x8& g, int r, BlockQ5_0* b) {
   b->d = g.d[r];
   std::memcpy(b->qh, &g.qh[r % 4][4 * (r / 4)], 4);
   std::memcpy(b->qs, &g.qs[r % 4][16 * (r / 4)], 16);
+}
+
+void to_group(const BlockQ8_0& b, int r, BlockQ8_0x8* g) {
+  g->d[r] = b.d;
+  std::memcpy(g->qs[r], b.qs, 32);
+}
+void from_group(const BlockQ8_0x8& g, int r, BlockQ8_0* b) {
+  b->d = g.d[r];
+  std::memcpy(b->qs, g.qs[r], 32);
 }
 
 template <typename Block, typename Group>
@@ -61,7 +71,7 @@ void deinterleave(const void* data, int64_t n_in, int64_t row, void* out) {
 }  // namespace
 
 bool interleavable(DType type) {
-  return type == DType::Q4_0 || type == DType::Q5_0;
+  return type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q8_0;
 }
 
 void interleave_rows(DType type, void* data, int64_t n_in, int64_t n_rows) {
@@ -71,6 +81,8 @@ void interleave_rows(DType type, void* data, int64_t n_in, int64_t n_rows) {
       return interleave<BlockQ4_0, BlockQ4_0x8>(data, n_in, n_rows);
     case DType::Q5_0:
       return interleave<BlockQ5_0, BlockQ5_0x8>(data, n_in, n_rows);
+    case DType::Q8_0:
+      return interleave<BlockQ8_0, BlockQ8_0x8>(data, n_in, n_rows);
     default:
       assert(false && "interleave_rows: type not interleavable");
   }
@@ -82,6 +94,8 @@ void deinterleave_row(DType type, const void* data, int64_t n_in, int64_t row, v
       return deinterleave<BlockQ4_0, BlockQ4_0x8>(data, n_in, row, out);
     case DType::Q5_0:
       return deinterleave<BlockQ5_0, BlockQ5_0x8>(data, n_in, row, out);
+    case DType::Q8_0:
+      return deinterleave<BlockQ8_0, BlockQ8_0x8>(data, n_in, row, out);
     default:
       assert(false && "deinterleave_row: type not interleavable");
   }

@@ -56,6 +56,11 @@ struct BlockQ5_0x8 {
   uint8_t qh[4][2 * 4];
   uint8_t qs[4][2 * kQK5_0 / 2];
 };
+// Block b of eight rows of a Q8_0 matrix: d[r] and qs[r] are row r's.
+struct BlockQ8_0x8 {
+  uint16_t d[8];
+  int8_t qs[8][kQK8_0];
+};
 // 16 sub-blocks of 16: x = d*(sc&15)*q - dmin*(sc>>4), q two bits.
 struct BlockQ2_K {
   uint8_t scales[kQK_K / 16];

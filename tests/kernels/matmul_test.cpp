@@ -146,10 +146,9 @@ TEST(Matmul, GroupedProductsEqualSingleOnes) {
 // every table this CPU runs, for decode, prefill and odd token counts, on any thread count, alone
 // and grouped with a plain product.
 TEST(Matmul, InterleavedRowsGiveThePlainResult) {
-  const Case cases[] = {{DType::Q4_0, 256, 24, 7},
-                        {DType::Q5_0, 96, 16, 5},
-                        {DType::Q4_0, 32, 8, 1},
-                        {DType::Q5_0, 896, 40, 1},
+  const Case cases[] = {{DType::Q4_0, 256, 24, 7}, {DType::Q5_0, 96, 16, 5},
+                        {DType::Q4_0, 32, 8, 1},   {DType::Q5_0, 896, 40, 1},
+                        {DType::Q8_0, 160, 16, 4}, {DType::Q8_0, 896, 24, 1},
                         {DType::Q4_0, 128, 8, 64}};
   for (Isa isa : compiled_isas()) {
     if (!isa_supported(isa)) continue;
@@ -168,7 +167,7 @@ TEST(Matmul, InterleavedRowsGiveThePlainResult) {
               << isa_name(isa) << " " << dtype_name(c.type) << " n_in=" << c.n_in
               << " tokens=" << c.n_tokens << " threads=" << threads << " i=" << i;
       }
-      // Grouped with a plain product of the same input.
+      // Grouped with a plain product of the same input (5 rows: not interleavable).
       const Case other{DType::Q8_0, c.n_in, 5, c.n_tokens};
       const Weights w8 = make_weights(other);
       std::vector<float> y_inter(want.size(), -1.0f), y8(size_t(c.n_tokens * 5), -1.0f);

@@ -23,7 +23,7 @@ std::vector<uint8_t> random_matrix(DType type, int64_t n_in, int64_t n_rows) {
 }
 
 TEST(Interleave, RowsComeBackUnchanged) {
-  for (DType type : {DType::Q4_0, DType::Q5_0}) {
+  for (DType type : {DType::Q4_0, DType::Q5_0, DType::Q8_0}) {
     ASSERT_TRUE(interleavable(type));
     for (int64_t n_in : {32, 96, 896}) {
       const int64_t n_rows = 24;
@@ -44,7 +44,7 @@ TEST(Interleave, RowsComeBackUnchanged) {
       }
     }
   }
-  EXPECT_FALSE(interleavable(DType::Q8_0));
+  EXPECT_FALSE(interleavable(DType::Q4_K));
   EXPECT_FALSE(interleavable(DType::F16));
 }
 
