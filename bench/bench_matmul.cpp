@@ -103,7 +103,10 @@ Matrices make_matrices(Weights wt, const Shape& s, size_t min_total) {
     (void)omni::quantize_row(
         type, x.data(), m.bytes.data() + omni::row_bytes(type, s.n_in) * size_t(r0), rows * s.n_in);
   }
-  if (m.interleaved) omni::interleave_rows(type, m.bytes.data(), s.n_in, s.n_out);
+  if (m.interleaved) {
+    const std::vector<uint8_t> plain(m.bytes.begin(), m.bytes.begin() + ptrdiff_t(m.one));
+    omni::interleave_rows(type, plain.data(), m.bytes.data(), s.n_in, s.n_out);
+  }
   for (int i = 1; i < m.copies; ++i)
     std::memcpy(m.bytes.data() + m.one * size_t(i), m.bytes.data(), m.one);
   return m;

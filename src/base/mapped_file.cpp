@@ -41,20 +41,6 @@ StatusOr<MappedFile> MappedFile::open(const std::string& path) {
   return file;
 }
 
-StatusOr<uint8_t*> MappedFile::writable(size_t offset, size_t n) {
-  if (offset > size_ || n > size_ - offset) {
-    return InvalidArgument("%s: bytes [%zu, +%zu) lie outside the %zu-byte map", path_.c_str(),
-                           offset, n, size_);
-  }
-  const size_t page = size_t(sysconf(_SC_PAGESIZE));
-  const size_t begin = offset / page * page;
-  if (n > 0 && mprotect(data_ + begin, offset + n - begin, PROT_READ | PROT_WRITE) != 0) {
-    return IoError("%s: cannot make %zu mapped bytes writable: %s", path_.c_str(), n,
-                   std::strerror(errno));
-  }
-  return data_ + offset;
-}
-
 void MappedFile::release(size_t offset, size_t n) {
   if (offset > size_ || n > size_ - offset) return;
   const size_t page = size_t(sysconf(_SC_PAGESIZE));

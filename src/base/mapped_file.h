@@ -1,5 +1,5 @@
-// A private memory map of a whole file, read-only unless parts are made writable. Model weights
-// are viewed in place, never copied.
+// A read-only memory map of a whole file. Model weights are viewed in place, never copied (or
+// copied once into a faster layout, after which their pages are released).
 #pragma once
 
 #include <cstddef>
@@ -21,10 +21,6 @@ class MappedFile {
   ~MappedFile();
 
   const uint8_t* data() const { return data_; }  // nullptr for an empty file
-  // Makes bytes [offset, offset + n) writable and returns them. The map is private: what is
-  // written stays in this process's memory (copied page by page on first write) and never reaches
-  // the file.
-  StatusOr<uint8_t*> writable(size_t offset, size_t n);
   // Gives back the memory of the whole pages within [offset, offset + n), bytes the caller is done
   // with: they leave the process's resident set (and are read from the file again if touched).
   void release(size_t offset, size_t n);

@@ -56,10 +56,10 @@ class GgufFile {
 
   const std::vector<GgufTensorInfo>& tensors() const { return tensors_; }
   const GgufTensorInfo* find_tensor(std::string_view name) const;
-  // The bytes of `t`, a view of one of this file's tensors, writable in memory (the file is never
-  // changed), for rewriting weights in place after loading (tensor/interleave.h). Fails for
-  // parse()d bytes.
-  StatusOr<void*> writable_data(const TensorView& t);
+  // Releases the mapped pages under `t`, a view of one of this file's tensors whose bytes have
+  // been copied elsewhere (tensor/interleave.h): they leave the resident set. No-op for parse()d
+  // bytes.
+  void release_data(const TensorView& t);
 
   // Frees the parsed metadata (a vocabulary's token and merge arrays run to tens of MiB), and
   // the mapped pages it was parsed from, once a loader has taken what it needs; the tensors stay

@@ -336,13 +336,10 @@ void GgufFile::release_metadata() {
   file_.release(0, size_t(data_offset_));  // the header, metadata and tensor infos
 }
 
-StatusOr<void*> GgufFile::writable_data(const TensorView& t) {
+void GgufFile::release_data(const TensorView& t) {
   const uint8_t* p = static_cast<const uint8_t*>(t.data);
-  if (!file_.data() || p < file_.data() || p > file_.data() + file_.size()) {
-    return Unsupported("%s: the tensor data is not in a mapped file", label_.c_str());
-  }
-  OMNI_ASSIGN_OR_RETURN(uint8_t * w, file_.writable(size_t(p - file_.data()), t.n_bytes()));
-  return static_cast<void*>(w);
+  if (!file_.data() || p < file_.data() || p > file_.data() + file_.size()) return;
+  file_.release(size_t(p - file_.data()), t.n_bytes());
 }
 
 StatusOr<std::string> GgufFile::get_string(std::string_view key) const {

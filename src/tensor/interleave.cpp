@@ -2,7 +2,6 @@
 
 #include <cassert>
 #include <cstring>
-#include <vector>
 
 #include "tensor/quant_blocks.h"
 
@@ -45,16 +44,13 @@ void from_group(const BlockQ8_0x8& g, int r, BlockQ8_0* b) {
 }
 
 template <typename Block, typename Group>
-void interleave(void* data, int64_t n_in, int64_t n_rows) {
+void interleave(const void* src, void* dst, int64_t n_in, int64_t n_rows) {
   const int64_t n_blocks = n_in / 32;
-  std::vector<Block> rows(size_t(kInterleaveRows * n_blocks));
   for (int64_t r0 = 0; r0 < n_rows; r0 += kInterleaveRows) {
-    Block* src = static_cast<Block*>(data) + r0 * n_blocks;
-    std::memcpy(rows.data(), src, rows.size() * sizeof(Block));
-    Group* groups = reinterpret_cast<Group*>(src);
+    const Block* rows = static_cast<const Block*>(src) + r0 * n_blocks;
+    Group* groups = static_cast<Group*>(dst) + (r0 / kInterleaveRows) * n_blocks;
     for (int64_t b = 0; b < n_blocks; ++b) {
-      for (int r = 0; r < kInterleaveRows; ++r)
-        to_group(rows[size_t(r * n_blocks + b)], r, &groups[b]);
+      for (int r = 0; r < kInterleaveRows; ++r) to_group(rows[r * n_blocks + b], r, &groups[b]);
     }
   }
 }
@@ -74,15 +70,15 @@ bool interleavable(DType type) {
   return type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q8_0;
 }
 
-void interleave_rows(DType type, void* data, int64_t n_in, int64_t n_rows) {
+void interleave_rows(DType type, const void* src, void* dst, int64_t n_in, int64_t n_rows) {
   assert(n_rows % kInterleaveRows == 0 && n_in % 32 == 0);
   switch (type) {
     case DType::Q4_0:
-      return interleave<BlockQ4_0, BlockQ4_0x8>(data, n_in, n_rows);
+      return interleave<BlockQ4_0, BlockQ4_0x8>(src, dst, n_in, n_rows);
     case DType::Q5_0:
-      return interleave<BlockQ5_0, BlockQ5_0x8>(data, n_in, n_rows);
+      return interleave<BlockQ5_0, BlockQ5_0x8>(src, dst, n_in, n_rows);
     case DType::Q8_0:
-      return interleave<BlockQ8_0, BlockQ8_0x8>(data, n_in, n_rows);
+      return interleave<BlockQ8_0, BlockQ8_0x8>(src, dst, n_in, n_rows);
     default:
       assert(false && "interleave_rows: type not interleavable");
   }

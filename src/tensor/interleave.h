@@ -1,7 +1,7 @@
 // Row interleaving: an in-memory layout of Q4_0, Q5_0 and Q8_0 matrices that decode reads faster.
 //
 // A matrix of n_rows rows (a multiple of kInterleaveRows) of n_in elements is stored as groups of
-// kInterleaveRows consecutive rows. Group g takes exactly the bytes rows 8g .. 8g+7 took before,
+// kInterleaveRows consecutive rows. Group g takes exactly the bytes rows 8g .. 8g+7 take in a file,
 // and holds their blocks block index by block index: BlockQ4_0x8 / BlockQ5_0x8 / BlockQ8_0x8
 // (quant_blocks.h), one per 32 elements. A kernel then reads one contiguous stream per 8 rows,
 // with the 8 scales in one load (and, for Q4_0 / Q5_0, two rows' levels in each 256-bit load). Rows
@@ -21,9 +21,10 @@ inline constexpr int kInterleaveRows = 8;
 // Whether interleave_rows handles `type`.
 bool interleavable(DType type);
 
-// Rewrites in place the n_rows (a multiple of kInterleaveRows) rows of n_in elements at `data`,
-// contiguous rows of `type`, into groups of interleaved rows. The bytes are permuted, not changed.
-void interleave_rows(DType type, void* data, int64_t n_in, int64_t n_rows);
+// Writes the n_rows (a multiple of kInterleaveRows) rows of n_in elements at `src`, contiguous
+// rows of `type`, to `dst` (the same size, not overlapping) as groups of interleaved rows: the
+// same bytes, permuted.
+void interleave_rows(DType type, const void* src, void* dst, int64_t n_in, int64_t n_rows);
 
 // Copies row `row` of an interleaved matrix (n_in elements per row) to `out` as a plain row of
 // `type` (row_bytes(type, n_in) bytes).

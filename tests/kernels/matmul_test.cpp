@@ -156,7 +156,7 @@ TEST(Matmul, InterleavedRowsGiveThePlainResult) {
     for (const Case& c : cases) {
       const Weights plain = make_weights(c);
       Weights inter = make_weights(c);
-      interleave_rows(c.type, inter.bytes.data(), c.n_in, c.n_out);
+      interleave_rows(c.type, plain.bytes.data(), inter.bytes.data(), c.n_in, c.n_out);
       inter.view.rows_interleaved = true;
       const auto x = test::random_floats(size_t(c.n_tokens * c.n_in), 96);
       const auto want = run(k, plain, x, c.n_tokens, 1);

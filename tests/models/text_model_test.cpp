@@ -67,8 +67,8 @@ TEST(TextModel, LoadsTheBaseModel) {
   ASSERT_NE((*m)->tokenizer(), nullptr);
 }
 
-// Q4_0 matrices are interleaved in memory (tensor/interleave.h): every row still reads back as
-// the file's row, and the file itself is not changed.
+// Q4_0 matrices are copied with their rows interleaved (tensor/interleave.h): every row still
+// reads back as the file's row, and the file itself is not changed.
 TEST(TextModel, InterleavesQ4_0MatricesInMemoryOnly) {
   auto before = read_file_to_string(base_model());
   ASSERT_TRUE(before.ok());

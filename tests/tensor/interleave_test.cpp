@@ -29,8 +29,8 @@ TEST(Interleave, RowsComeBackUnchanged) {
       const int64_t n_rows = 24;
       const size_t rb = row_bytes(type, n_in);
       const auto plain = random_matrix(type, n_in, n_rows);
-      auto packed = plain;
-      interleave_rows(type, packed.data(), n_in, n_rows);
+      std::vector<uint8_t> packed(plain.size());
+      interleave_rows(type, plain.data(), packed.data(), n_in, n_rows);
       EXPECT_NE(plain, packed) << dtype_name(type) << " n_in=" << n_in;
       auto sorted_plain = plain, sorted_packed = packed;  // a permutation of the bytes
       std::sort(sorted_plain.begin(), sorted_plain.end());
@@ -52,8 +52,8 @@ TEST(Interleave, RowsComeBackUnchanged) {
 TEST(Interleave, GroupLayout) {
   const int64_t n_in = 64, n_rows = 16;
   const auto plain = random_matrix(DType::Q5_0, n_in, n_rows);
-  auto packed = plain;
-  interleave_rows(DType::Q5_0, packed.data(), n_in, n_rows);
+  std::vector<uint8_t> packed(plain.size());
+  interleave_rows(DType::Q5_0, plain.data(), packed.data(), n_in, n_rows);
   const auto* rows = reinterpret_cast<const BlockQ5_0*>(plain.data());
   const auto* groups = reinterpret_cast<const BlockQ5_0x8*>(packed.data());
   for (int g = 0; g < 2; ++g) {

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 
+#include "base/thread_pool.h"
 #include "kernels/kernels.h"
 #include "models/vocab_from_gguf.h"
 #include "tensor/interleave.h"
@@ -56,18 +58,45 @@ class Loader {
   const KernelTable& k_;
 };
 
-// Interleaves the Q4_0 and Q5_0 matrices among `views` in memory (tensor/interleave.h), which
-// decode reads faster; views of the same data (tied embeddings) are rewritten once. This makes
-// every page of those weights resident, so it runs after the metadata is freed.
-Status interleave_matrices(GgufFile& f, const std::vector<TensorView*>& views) {
-  std::vector<const void*> done;
+// Copies the interleavable matrices among `views` (Q4_0, Q5_0, Q8_0 with whole groups of rows)
+// into `memory` with their rows interleaved (tensor/interleave.h), which decode reads faster, and
+// points the views there; views of the same data (tied embeddings) share one copy. Each copied
+// tensor's mapped pages are released, so the resident set holds every weight once.
+Status interleave_matrices(GgufFile& f, const std::vector<TensorView*>& views,
+                           WeightMemory* memory) {
+  auto eligible = [](const TensorView& v) {
+    return interleavable(v.type) && v.ne[1] % kInterleaveRows == 0;
+  };
+  std::vector<const void*> sources;  // distinct, in order; copy i at offsets[i]
+  std::vector<size_t> offsets;
+  size_t total = 0;
+  for (const TensorView* v : views) {
+    if (!eligible(*v) || std::find(sources.begin(), sources.end(), v->data) != sources.end())
+      continue;
+    sources.push_back(v->data);
+    offsets.push_back(total);
+    total += (v->n_bytes() + 63) / 64 * 64;
+  }
+  OMNI_ASSIGN_OR_RETURN(*memory, WeightMemory::allocate(total));
+  // The copy is bound by page faults (fresh pages are zeroed by the kernel): all cores share it.
+  ThreadPool pool(int(std::clamp(std::thread::hardware_concurrency(), 1u, 8u)));
+  std::vector<bool> copied(sources.size(), false);
   for (TensorView* v : views) {
-    if (!interleavable(v->type) || v->ne[1] % kInterleaveRows != 0) continue;
-    if (std::find(done.begin(), done.end(), v->data) == done.end()) {
-      OMNI_ASSIGN_OR_RETURN(void* data, f.writable_data(*v));
-      interleave_rows(v->type, data, v->ne[0], v->ne[1]);
-      done.push_back(v->data);
+    if (!eligible(*v)) continue;
+    const size_t i = size_t(std::find(sources.begin(), sources.end(), v->data) - sources.begin());
+    uint8_t* dst = memory->data() + offsets[i];
+    if (!copied[i]) {
+      const TensorView src = *v;
+      const size_t group_bytes = src.nb[1] * kInterleaveRows;
+      pool.parallel_for(size_t(src.ne[1] / kInterleaveRows), [&](size_t begin, size_t end, int) {
+        interleave_rows(src.type, static_cast<const uint8_t*>(src.data) + begin * group_bytes,
+                        dst + begin * group_bytes, src.ne[0],
+                        int64_t(end - begin) * kInterleaveRows);
+      });
+      f.release_data(src);
+      copied[i] = true;
     }
+    v->data = dst;
     v->rows_interleaved = true;
   }
   return Status::Ok();
@@ -145,7 +174,7 @@ StatusOr<std::unique_ptr<TextModel>> TextModel::load(const std::string& path) {
     for (TensorView* v : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down})
       matrices.push_back(v);
   }
-  OMNI_RETURN_IF_ERROR(interleave_matrices(m->file_, matrices));
+  OMNI_RETURN_IF_ERROR(interleave_matrices(m->file_, matrices, &m->interleaved_));
   return m;
 }
 

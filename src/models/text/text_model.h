@@ -1,6 +1,8 @@
 // A decoder-only text model of the llama family (llama, qwen2, qwen3) loaded from GGUF: the
-// immutable weights shared by every session. Weights stay in the mapped file; only the small
-// vectors (norms, biases, rope factors) are copied out as float32.
+// immutable weights shared by every session. Weights stay in the mapped file, except Q4_0, Q5_0
+// and Q8_0 matrices, copied once with their rows interleaved for the decode kernels
+// (tensor/interleave.h); the small vectors (norms, biases, rope factors) are copied out as
+// float32.
 #pragma once
 
 #include <memory>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/weight_memory.h"
 #include "formats/gguf.h"
 #include "formats/safetensors.h"
 #include "models/text/llama_family.h"
@@ -54,6 +57,7 @@ class TextModel {
   TextModel() = default;
 
   GgufFile file_;
+  WeightMemory interleaved_;  // the matrices with interleaved rows (tensor/interleave.h)
   std::unique_ptr<SafetensorsModel> safetensors_;
   const TextArch* arch_ = nullptr;
   bool neox_rope_ = false;
