@@ -77,6 +77,7 @@ Status interleave_matrices(GgufFile& f, const std::vector<TensorView*>& views,
     offsets.push_back(total);
     total += (v->n_bytes() + 63) / 64 * 64;
   }
+  if (total == 0) return Status::Ok();
   OMNI_ASSIGN_OR_RETURN(*memory, WeightMemory::allocate(total));
   // The copy is bound by page faults (fresh pages are zeroed by the kernel): all cores share it.
   ThreadPool pool(int(std::clamp(std::thread::hardware_concurrency(), 1u, 8u)));
