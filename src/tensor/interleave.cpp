@@ -11,6 +11,8 @@ namespace {
 static_assert(sizeof(BlockQ4_0x8) == kInterleaveRows * sizeof(BlockQ4_0));
 static_assert(sizeof(BlockQ5_0x8) == kInterleaveRows * sizeof(BlockQ5_0));
 static_assert(sizeof(BlockQ8_0x8) == kInterleaveRows * sizeof(BlockQ8_0));
+static_assert(sizeof(BlockQ4_Kx8) == kInterleaveRows * sizeof(BlockQ4_K));
+static_assert(sizeof(BlockQ6_Kx8) == kInterleaveRows * sizeof(BlockQ6_K));
 
 // Moves one block between a row (plain) and its group (interleaved); `r` is the row in the group.
 // The levels of row r live in qs[r % 4] at byte offset 16 * (r / 4); Q5_0's fifth bits likewise
@@ -43,9 +45,53 @@ void from_group(const BlockQ8_0x8& g, int r, BlockQ8_0* b) {
   std::memcpy(b->qs, g.qs[r], 32);
 }
 
+// K-quant fields are cut into 4-byte words: word k of row r goes to field[k][r].
+template <typename T, size_t N>
+void to_words(const T (&row)[N], int r, T (*field)[8][4]) {
+  for (size_t k = 0; k < N / 4; ++k) std::memcpy(field[k][r], row + 4 * k, 4);
+}
+template <typename T, size_t N>
+void from_words(const T (*field)[8][4], int r, T (&row)[N]) {
+  for (size_t k = 0; k < N / 4; ++k) std::memcpy(row + 4 * k, field[k][r], 4);
+}
+
+void to_group(const BlockQ4_K& b, int r, BlockQ4_Kx8* g) {
+  g->d[r] = b.d;
+  g->dmin[r] = b.dmin;
+  to_words(b.scales, r, g->scales);
+  to_words(b.qs, r, g->qs);
+}
+void from_group(const BlockQ4_Kx8& g, int r, BlockQ4_K* b) {
+  b->d = g.d[r];
+  b->dmin = g.dmin[r];
+  from_words(g.scales, r, b->scales);
+  from_words(g.qs, r, b->qs);
+}
+
+void to_group(const BlockQ6_K& b, int r, BlockQ6_Kx8* g) {
+  g->d[r] = b.d;
+  to_words(b.scales, r, g->scales);
+  to_words(b.ql, r, g->ql);
+  to_words(b.qh, r, g->qh);
+}
+void from_group(const BlockQ6_Kx8& g, int r, BlockQ6_K* b) {
+  b->d = g.d[r];
+  from_words(g.scales, r, b->scales);
+  from_words(g.ql, r, b->ql);
+  from_words(g.qh, r, b->qh);
+}
+
+// Elements per block of each layout.
+template <typename Block>
+constexpr int64_t kBlockElements = 32;
+template <>
+constexpr int64_t kBlockElements<BlockQ4_K> = kQK_K;
+template <>
+constexpr int64_t kBlockElements<BlockQ6_K> = kQK_K;
+
 template <typename Block, typename Group>
 void interleave(const void* src, void* dst, int64_t n_in, int64_t n_rows) {
-  const int64_t n_blocks = n_in / 32;
+  const int64_t n_blocks = n_in / kBlockElements<Block>;
   for (int64_t r0 = 0; r0 < n_rows; r0 += kInterleaveRows) {
     const Block* rows = static_cast<const Block*>(src) + r0 * n_blocks;
     Group* groups = static_cast<Group*>(dst) + (r0 / kInterleaveRows) * n_blocks;
@@ -57,7 +103,7 @@ void interleave(const void* src, void* dst, int64_t n_in, int64_t n_rows) {
 
 template <typename Block, typename Group>
 void deinterleave(const void* data, int64_t n_in, int64_t row, void* out) {
-  const int64_t n_blocks = n_in / 32;
+  const int64_t n_blocks = n_in / kBlockElements<Block>;
   const Group* groups = reinterpret_cast<const Group*>(
       static_cast<const Block*>(data) + (row / kInterleaveRows) * kInterleaveRows * n_blocks);
   Block* dst = static_cast<Block*>(out);
@@ -67,7 +113,8 @@ void deinterleave(const void* data, int64_t n_in, int64_t row, void* out) {
 }  // namespace
 
 bool interleavable(DType type) {
-  return type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q8_0;
+  return type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q8_0 || type == DType::Q4_K ||
+         type == DType::Q6_K;
 }
 
 void interleave_rows(DType type, const void* src, void* dst, int64_t n_in, int64_t n_rows) {
@@ -79,6 +126,10 @@ void interleave_rows(DType type, const void* src, void* dst, int64_t n_in, int64
       return interleave<BlockQ5_0, BlockQ5_0x8>(src, dst, n_in, n_rows);
     case DType::Q8_0:
       return interleave<BlockQ8_0, BlockQ8_0x8>(src, dst, n_in, n_rows);
+    case DType::Q4_K:
+      return interleave<BlockQ4_K, BlockQ4_Kx8>(src, dst, n_in, n_rows);
+    case DType::Q6_K:
+      return interleave<BlockQ6_K, BlockQ6_Kx8>(src, dst, n_in, n_rows);
     default:
       assert(false && "interleave_rows: type not interleavable");
   }
@@ -92,6 +143,10 @@ void deinterleave_row(DType type, const void* data, int64_t n_in, int64_t row, v
       return deinterleave<BlockQ5_0, BlockQ5_0x8>(data, n_in, row, out);
     case DType::Q8_0:
       return deinterleave<BlockQ8_0, BlockQ8_0x8>(data, n_in, row, out);
+    case DType::Q4_K:
+      return deinterleave<BlockQ4_K, BlockQ4_Kx8>(data, n_in, row, out);
+    case DType::Q6_K:
+      return deinterleave<BlockQ6_K, BlockQ6_Kx8>(data, n_in, row, out);
     default:
       assert(false && "deinterleave_row: type not interleavable");
   }

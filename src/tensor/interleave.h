@@ -1,13 +1,15 @@
-// Row interleaving: an in-memory layout of Q4_0, Q5_0 and Q8_0 matrices that decode reads faster.
+// Row interleaving: an in-memory layout of Q4_0, Q5_0, Q8_0, Q4_K and Q6_K matrices that decode
+// reads faster.
 //
 // A matrix of n_rows rows (a multiple of kInterleaveRows) of n_in elements is stored as groups of
 // kInterleaveRows consecutive rows. Group g takes exactly the bytes rows 8g .. 8g+7 take in a file,
 // and holds their blocks block index by block index: BlockQ4_0x8 / BlockQ5_0x8 / BlockQ8_0x8
-// (quant_blocks.h), one per 32 elements. A kernel then reads one contiguous stream per 8 rows,
-// with the 8 scales in one load (and, for Q4_0 / Q5_0, two rows' levels in each 256-bit load). Rows
-// are no longer contiguous: a view of such a matrix says so (TensorView::rows_interleaved) and its
-// rows are read with deinterleave_row. Files never hold this layout; it is made after loading, in
-// memory.
+// (quant_blocks.h), one per 32 elements, or BlockQ4_Kx8 / BlockQ6_Kx8, one per 256. A kernel then
+// reads one contiguous stream per 8 rows, with the 8 scales in one load (and, for Q4_0 / Q5_0,
+// two rows' levels in each 256-bit load; for Q4_K / Q6_K, 4 bytes of every row, one row per
+// 32-bit lane). Rows are no longer contiguous: a view of such a matrix says so
+// (TensorView::rows_interleaved) and its rows are read with deinterleave_row. Files never hold
+// this layout; it is made after loading, in memory.
 #pragma once
 
 #include <cstdint>

@@ -61,6 +61,22 @@ struct BlockQ8_0x8 {
   uint16_t d[8];
   int8_t qs[8][kQK8_0];
 };
+// Super-block b of eight rows of a Q4_K or Q6_K matrix, interleaved column-wise
+// (tensor/interleave.h): a byte field of row r's block is cut into 4-byte words, and word k of
+// the 8 rows is stored together (field[k][r]), so that one 256-bit load holds 4 bytes of each row
+// (one row per 32-bit lane). d / dmin hold the 8 rows' scales in order.
+struct BlockQ4_Kx8 {
+  uint16_t d[8];
+  uint16_t dmin[8];
+  uint8_t scales[kKScaleBytes / 4][8][4];
+  uint8_t qs[kQK_K / 8][8][4];
+};
+struct BlockQ6_Kx8 {
+  uint16_t d[8];
+  int8_t scales[kQK_K / 64][8][4];
+  uint8_t ql[kQK_K / 8][8][4];
+  uint8_t qh[kQK_K / 16][8][4];
+};
 // 16 sub-blocks of 16: x = d*(sc&15)*q - dmin*(sc>>4), q two bits.
 struct BlockQ2_K {
   uint8_t scales[kQK_K / 16];
@@ -116,5 +132,7 @@ static_assert(sizeof(BlockQ4_K) == 144);
 static_assert(sizeof(BlockQ5_K) == 176);
 static_assert(sizeof(BlockQ6_K) == 210);
 static_assert(sizeof(BlockQ8_K) == 292);
+static_assert(sizeof(BlockQ4_Kx8) == 8 * sizeof(BlockQ4_K));
+static_assert(sizeof(BlockQ6_Kx8) == 8 * sizeof(BlockQ6_K));
 
 }  // namespace omni

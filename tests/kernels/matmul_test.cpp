@@ -146,10 +146,11 @@ TEST(Matmul, GroupedProductsEqualSingleOnes) {
 // every table this CPU runs, for decode, prefill and odd token counts, on any thread count, alone
 // and grouped with a plain product.
 TEST(Matmul, InterleavedRowsGiveThePlainResult) {
-  const Case cases[] = {{DType::Q4_0, 256, 24, 7}, {DType::Q5_0, 96, 16, 5},
-                        {DType::Q4_0, 32, 8, 1},   {DType::Q5_0, 896, 40, 1},
-                        {DType::Q8_0, 160, 16, 4}, {DType::Q8_0, 896, 24, 1},
-                        {DType::Q4_0, 128, 8, 64}};
+  const Case cases[] = {
+      {DType::Q4_0, 256, 24, 7}, {DType::Q5_0, 96, 16, 5},  {DType::Q4_0, 32, 8, 1},
+      {DType::Q5_0, 896, 40, 1}, {DType::Q8_0, 160, 16, 4}, {DType::Q8_0, 896, 24, 1},
+      {DType::Q4_0, 128, 8, 64}, {DType::Q4_K, 256, 16, 1}, {DType::Q4_K, 512, 24, 5},
+      {DType::Q4_K, 256, 8, 64}, {DType::Q6_K, 256, 8, 3},  {DType::Q6_K, 768, 16, 1}};
   for (Isa isa : compiled_isas()) {
     if (!isa_supported(isa)) continue;
     const KernelTable& k = *kernel_table(isa);
@@ -168,7 +169,9 @@ TEST(Matmul, InterleavedRowsGiveThePlainResult) {
               << " tokens=" << c.n_tokens << " threads=" << threads << " i=" << i;
       }
       // Grouped with a plain product of the same input (5 rows: not interleavable).
-      const Case other{DType::Q8_0, c.n_in, 5, c.n_tokens};
+      const bool k_quant = c.type == DType::Q4_K || c.type == DType::Q6_K;
+      const DType other_type = k_quant ? DType::Q4_K : DType::Q8_0;
+      const Case other{other_type, c.n_in, 5, c.n_tokens};
       const Weights w8 = make_weights(other);
       std::vector<float> y_inter(want.size(), -1.0f), y8(size_t(c.n_tokens * 5), -1.0f);
       const nn::MatmulJob jobs[] = {{&w8.view, y8.data()}, {&inter.view, y_inter.data()}};
@@ -179,7 +182,7 @@ TEST(Matmul, InterleavedRowsGiveThePlainResult) {
       for (size_t i = 0; i < want.size(); ++i)
         ASSERT_EQ(test::bits(want[i]), test::bits(y_inter[i])) << isa_name(isa) << " grouped";
       for (size_t i = 0; i < want8.size(); ++i)
-        ASSERT_EQ(test::bits(want8[i]), test::bits(y8[i])) << isa_name(isa) << " grouped q8_0";
+        ASSERT_EQ(test::bits(want8[i]), test::bits(y8[i])) << isa_name(isa) << " grouped plain";
     }
   }
 }

@@ -23,9 +23,11 @@ std::vector<uint8_t> random_matrix(DType type, int64_t n_in, int64_t n_rows) {
 }
 
 TEST(Interleave, RowsComeBackUnchanged) {
-  for (DType type : {DType::Q4_0, DType::Q5_0, DType::Q8_0}) {
+  for (DType type : {DType::Q4_0, DType::Q5_0, DType::Q8_0, DType::Q4_K, DType::Q6_K}) {
     ASSERT_TRUE(interleavable(type));
-    for (int64_t n_in : {32, 96, 896}) {
+    const bool k_quant = type == DType::Q4_K || type == DType::Q6_K;
+    for (int64_t n_in :
+         k_quant ? std::vector<int64_t>{256, 768} : std::vector<int64_t>{32, 96, 896}) {
       const int64_t n_rows = 24;
       const size_t rb = row_bytes(type, n_in);
       const auto plain = random_matrix(type, n_in, n_rows);
@@ -44,7 +46,7 @@ TEST(Interleave, RowsComeBackUnchanged) {
       }
     }
   }
-  EXPECT_FALSE(interleavable(DType::Q4_K));
+  EXPECT_FALSE(interleavable(DType::Q5_K));
   EXPECT_FALSE(interleavable(DType::F16));
 }
 
@@ -65,6 +67,38 @@ TEST(Interleave, GroupLayout) {
         EXPECT_EQ(0, std::memcmp(want.qs, &x.qs[r % 4][16 * (r / 4)], 16));
         EXPECT_EQ(0, std::memcmp(want.qh, &x.qh[r % 4][4 * (r / 4)], 4));
       }
+    }
+  }
+}
+
+// K-quant groups hold 4-byte words of the 8 rows' fields side by side: word k of row r at
+// field[k][r].
+TEST(Interleave, KQuantGroupLayout) {
+  const int64_t n_in = 512, n_rows = 8;
+  const auto plain4 = random_matrix(DType::Q4_K, n_in, n_rows);
+  std::vector<uint8_t> packed4(plain4.size());
+  interleave_rows(DType::Q4_K, plain4.data(), packed4.data(), n_in, n_rows);
+  const auto plain6 = random_matrix(DType::Q6_K, n_in, n_rows);
+  std::vector<uint8_t> packed6(plain6.size());
+  interleave_rows(DType::Q6_K, plain6.data(), packed6.data(), n_in, n_rows);
+  const auto* rows4 = reinterpret_cast<const BlockQ4_K*>(plain4.data());
+  const auto* groups4 = reinterpret_cast<const BlockQ4_Kx8*>(packed4.data());
+  const auto* rows6 = reinterpret_cast<const BlockQ6_K*>(plain6.data());
+  const auto* groups6 = reinterpret_cast<const BlockQ6_Kx8*>(packed6.data());
+  for (int b = 0; b < 2; ++b) {
+    for (int r = 0; r < 8; ++r) {
+      const BlockQ4_K& w4 = rows4[r * 2 + b];
+      const BlockQ4_Kx8& x4 = groups4[b];
+      EXPECT_EQ(w4.d, x4.d[r]);
+      EXPECT_EQ(w4.dmin, x4.dmin[r]);
+      for (int k = 0; k < 3; ++k) EXPECT_EQ(0, std::memcmp(w4.scales + 4 * k, x4.scales[k][r], 4));
+      for (int k = 0; k < 32; ++k) EXPECT_EQ(0, std::memcmp(w4.qs + 4 * k, x4.qs[k][r], 4));
+      const BlockQ6_K& w6 = rows6[r * 2 + b];
+      const BlockQ6_Kx8& x6 = groups6[b];
+      EXPECT_EQ(w6.d, x6.d[r]);
+      for (int k = 0; k < 4; ++k) EXPECT_EQ(0, std::memcmp(w6.scales + 4 * k, x6.scales[k][r], 4));
+      for (int k = 0; k < 32; ++k) EXPECT_EQ(0, std::memcmp(w6.ql + 4 * k, x6.ql[k][r], 4));
+      for (int k = 0; k < 16; ++k) EXPECT_EQ(0, std::memcmp(w6.qh + 4 * k, x6.qh[k][r], 4));
     }
   }
 }

@@ -58,7 +58,7 @@ class Loader {
   const KernelTable& k_;
 };
 
-// Copies the interleavable matrices among `views` (Q4_0, Q5_0, Q8_0 with whole groups of rows)
+// Copies the interleavable matrices among `views` (interleavable(type), whole groups of rows)
 // into `memory` with their rows interleaved (tensor/interleave.h), which decode reads faster, and
 // points the views there; views of the same data (tied embeddings) share one copy. Each copied
 // tensor's mapped pages are released, so the resident set holds every weight once.

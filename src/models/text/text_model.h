@@ -1,6 +1,6 @@
 // A decoder-only text model of the llama family (llama, qwen2, qwen3) loaded from GGUF: the
-// immutable weights shared by every session. Weights stay in the mapped file, except Q4_0, Q5_0
-// and Q8_0 matrices, copied once with their rows interleaved for the decode kernels
+// immutable weights shared by every session. Weights stay in the mapped file, except Q4_0, Q5_0,
+// Q8_0, Q4_K and Q6_K matrices, copied once with their rows interleaved for the decode kernels
 // (tensor/interleave.h); the small vectors (norms, biases, rope factors) are copied out as
 // float32.
 #pragma once
