@@ -71,14 +71,39 @@ void from_group(const BlockQ4_Kx8& g, int r, BlockQ4_K* b) {
 void to_group(const BlockQ6_K& b, int r, BlockQ6_Kx8* g) {
   g->d[r] = b.d;
   to_words(b.scales, r, g->scales);
-  to_words(b.ql, r, g->ql);
-  to_words(b.qh, r, g->qh);
+  for (int h = 0; h < 2; ++h) {
+    const uint8_t* ql = b.ql + 64 * h;
+    const uint8_t* qh = b.qh + 32 * h;
+    for (int l = 0; l < 32; ++l) {
+      // The levels of elements 128h + 32k + l (as unpack_block(BlockQ6_K), without the offset).
+      const uint8_t lv[4] = {uint8_t((ql[l] & 0x0f) | ((qh[l] & 3) << 4)),
+                             uint8_t((ql[l + 32] & 0x0f) | (((qh[l] >> 2) & 3) << 4)),
+                             uint8_t((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)),
+                             uint8_t((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4))};
+      for (int p = 0; p < 3; ++p)
+        g->q[3 * (8 * h + l / 4) + p][r][l % 4] = uint8_t(lv[p] | ((lv[3] >> (2 * p)) & 3) << 6);
+    }
+  }
 }
 void from_group(const BlockQ6_Kx8& g, int r, BlockQ6_K* b) {
   b->d = g.d[r];
   from_words(g.scales, r, b->scales);
-  from_words(g.ql, r, b->ql);
-  from_words(g.qh, r, b->qh);
+  for (int h = 0; h < 2; ++h) {
+    uint8_t* ql = b->ql + 64 * h;
+    uint8_t* qh = b->qh + 32 * h;
+    for (int l = 0; l < 32; ++l) {
+      uint8_t by[3], lv[4];
+      for (int p = 0; p < 3; ++p) {
+        by[p] = g.q[3 * (8 * h + l / 4) + p][r][l % 4];
+        lv[p] = by[p] & 0x3f;
+      }
+      lv[3] = uint8_t((by[0] >> 6) | ((by[1] >> 6) << 2) | ((by[2] >> 6) << 4));
+      ql[l] = uint8_t((lv[0] & 0x0f) | ((lv[2] & 0x0f) << 4));
+      ql[l + 32] = uint8_t((lv[1] & 0x0f) | ((lv[3] & 0x0f) << 4));
+      qh[l] =
+          uint8_t((lv[0] >> 4) | ((lv[1] >> 4) << 2) | ((lv[2] >> 4) << 4) | ((lv[3] >> 4) << 6));
+    }
+  }
 }
 
 // Elements per block of each layout.

@@ -2,8 +2,9 @@
 // reads faster.
 //
 // A matrix of n_rows rows (a multiple of kInterleaveRows) of n_in elements is stored as groups of
-// kInterleaveRows consecutive rows. Group g takes exactly the bytes rows 8g .. 8g+7 take in a file,
-// and holds their blocks block index by block index: BlockQ4_0x8 / BlockQ5_0x8 / BlockQ8_0x8
+// kInterleaveRows consecutive rows. Group g takes exactly as many bytes as rows 8g .. 8g+7 take in
+// a file (the same bytes, permuted; Q6_K's levels regrouped bit-wise, see BlockQ6_Kx8), and holds
+// their blocks block index by block index: BlockQ4_0x8 / BlockQ5_0x8 / BlockQ8_0x8
 // (quant_blocks.h), one per 32 elements, or BlockQ4_Kx8 / BlockQ6_Kx8, one per 256. A kernel then
 // reads one contiguous stream per 8 rows, with the 8 scales in one load (and, for Q4_0 / Q5_0,
 // two rows' levels in each 256-bit load; for Q4_K / Q6_K, 4 bytes of every row, one row per
@@ -24,8 +25,7 @@ inline constexpr int kInterleaveRows = 8;
 bool interleavable(DType type);
 
 // Writes the n_rows (a multiple of kInterleaveRows) rows of n_in elements at `src`, contiguous
-// rows of `type`, to `dst` (the same size, not overlapping) as groups of interleaved rows: the
-// same bytes, permuted.
+// rows of `type`, to `dst` (the same size, not overlapping) as groups of interleaved rows.
 void interleave_rows(DType type, const void* src, void* dst, int64_t n_in, int64_t n_rows);
 
 // Copies row `row` of an interleaved matrix (n_in elements per row) to `out` as a plain row of

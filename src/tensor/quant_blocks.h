@@ -71,11 +71,15 @@ struct BlockQ4_Kx8 {
   uint8_t scales[kKScaleBytes / 4][8][4];
   uint8_t qs[kQK_K / 8][8][4];
 };
+// Q6_K's 6-bit levels (ql and qh of a row, 192 bytes) are regrouped so that each level is one
+// mask away: for half h (0, 1) and element l (0..31) of a 32, the levels L_k of elements
+// 128h + 32k + l (k = 0..3) fill three bytes, byte p (0..2) = L_p | (bits 2p, 2p+1 of L_3) << 6,
+// at word 3 * (8h + l / 4) + p, byte l % 4. Lossless and the same size, but not a permutation of
+// the file's bytes.
 struct BlockQ6_Kx8 {
   uint16_t d[8];
   int8_t scales[kQK_K / 64][8][4];
-  uint8_t ql[kQK_K / 8][8][4];
-  uint8_t qh[kQK_K / 16][8][4];
+  uint8_t q[3 * kQK_K / 16][8][4];
 };
 // 16 sub-blocks of 16: x = d*(sc&15)*q - dmin*(sc>>4), q two bits.
 struct BlockQ2_K {
