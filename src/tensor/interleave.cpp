@@ -15,25 +15,46 @@ static_assert(sizeof(BlockQ4_Kx8) == kInterleaveRows * sizeof(BlockQ4_K));
 static_assert(sizeof(BlockQ6_Kx8) == kInterleaveRows * sizeof(BlockQ6_K));
 
 // Moves one block between a row (plain) and its group (interleaved); `r` is the row in the group.
-// The levels of row r live in qs[r % 4] at byte offset 16 * (r / 4); Q5_0's fifth bits likewise
-// in qh[r % 4] at offset 4 * (r / 4).
+// Byte fields are cut into 4-byte words: word k of row r goes to field[k][r].
+template <typename T, size_t N>
+void to_words(const T (&row)[N], int r, T (*field)[8][4]) {
+  for (size_t k = 0; k < N / 4; ++k) std::memcpy(field[k][r], row + 4 * k, 4);
+}
+template <typename T, size_t N>
+void from_words(const T (*field)[8][4], int r, T (&row)[N]) {
+  for (size_t k = 0; k < N / 4; ++k) std::memcpy(row + 4 * k, field[k][r], 4);
+}
+
 void to_group(const BlockQ4_0& b, int r, BlockQ4_0x8* g) {
   g->d[r] = b.d;
-  std::memcpy(&g->qs[r % 4][16 * (r / 4)], b.qs, 16);
+  to_words(b.qs, r, g->qs);
 }
 void from_group(const BlockQ4_0x8& g, int r, BlockQ4_0* b) {
   b->d = g.d[r];
-  std::memcpy(b->qs, &g.qs[r % 4][16 * (r / 4)], 16);
+  from_words(g.qs, r, b->qs);
+}
+
+// Q5_0's fifth bits: element e's is bit e of the little-endian 32-bit qh. In the group, element
+// 4k + j's is bit 8j + k and element 16 + 4k + j's bit 8j + 4 + k (BlockQ5_0x8).
+int q5_0x8_bit(int e) {
+  const int half = e / 16, k = (e % 16) / 4, j = e % 4;
+  return 8 * j + 4 * half + k;
 }
 void to_group(const BlockQ5_0& b, int r, BlockQ5_0x8* g) {
   g->d[r] = b.d;
-  std::memcpy(&g->qh[r % 4][4 * (r / 4)], b.qh, 4);
-  std::memcpy(&g->qs[r % 4][16 * (r / 4)], b.qs, 16);
+  uint32_t in, out = 0;
+  std::memcpy(&in, b.qh, 4);
+  for (int e = 0; e < 32; ++e) out |= ((in >> e) & 1u) << q5_0x8_bit(e);
+  std::memcpy(g->qh[r], &out, 4);
+  to_words(b.qs, r, g->qs);
 }
 void from_group(const BlockQ5_0x8& g, int r, BlockQ5_0* b) {
   b->d = g.d[r];
-  std::memcpy(b->qh, &g.qh[r % 4][4 * (r / 4)], 4);
-  std::memcpy(b->qs, &g.qs[r % 4][16 * (r / 4)], 16);
+  uint32_t in, out = 0;
+  std::memcpy(&in, g.qh[r], 4);
+  for (int e = 0; e < 32; ++e) out |= ((in >> q5_0x8_bit(e)) & 1u) << e;
+  std::memcpy(b->qh, &out, 4);
+  from_words(g.qs, r, b->qs);
 }
 
 void to_group(const BlockQ8_0& b, int r, BlockQ8_0x8* g) {
@@ -43,16 +64,6 @@ void to_group(const BlockQ8_0& b, int r, BlockQ8_0x8* g) {
 void from_group(const BlockQ8_0x8& g, int r, BlockQ8_0* b) {
   b->d = g.d[r];
   std::memcpy(b->qs, g.qs[r], 32);
-}
-
-// K-quant fields are cut into 4-byte words: word k of row r goes to field[k][r].
-template <typename T, size_t N>
-void to_words(const T (&row)[N], int r, T (*field)[8][4]) {
-  for (size_t k = 0; k < N / 4; ++k) std::memcpy(field[k][r], row + 4 * k, 4);
-}
-template <typename T, size_t N>
-void from_words(const T (*field)[8][4], int r, T (&row)[N]) {
-  for (size_t k = 0; k < N / 4; ++k) std::memcpy(row + 4 * k, field[k][r], 4);
 }
 
 void to_group(const BlockQ4_K& b, int r, BlockQ4_Kx8* g) {

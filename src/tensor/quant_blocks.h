@@ -44,17 +44,20 @@ struct BlockQ8_0 {
   int8_t qs[kQK8_0];
 };
 
-// Block b of eight rows of a Q4_0 or Q5_0 matrix, interleaved (tensor/interleave.h): the same
-// bytes as the rows' eight blocks, ordered so that one 256-bit load holds two rows' levels.
-// d[r] is row r's scale; qs[k] = [row k's qs | row k + 4's qs]; Q5_0's qh[k] likewise.
+// Block b of eight rows of a Q4_0 or Q5_0 matrix, interleaved column-wise (tensor/interleave.h):
+// qs[k][r] is bytes 4k .. 4k+3 of row r's qs, so one 256-bit load holds 4 bytes of each row (one
+// row per 32-bit lane): the levels of elements 4k .. 4k+3 (low nibbles) and 16+4k .. 16+4k+3
+// (high nibbles). d[r] is row r's scale. Q5_0's fifth bits are regrouped per row so that each
+// reaches bit 4 of its level's byte with one shift: bit k of byte j of qh[r] is element 4k + j's,
+// bit 4 + k element 16 + 4k + j's (a permutation of the row's 32 bits).
 struct BlockQ4_0x8 {
   uint16_t d[8];
-  uint8_t qs[4][2 * kQK4_0 / 2];
+  uint8_t qs[4][8][4];
 };
 struct BlockQ5_0x8 {
   uint16_t d[8];
-  uint8_t qh[4][2 * 4];
-  uint8_t qs[4][2 * kQK5_0 / 2];
+  uint8_t qh[8][4];
+  uint8_t qs[4][8][4];
 };
 // Block b of eight rows of a Q8_0 matrix: d[r] and qs[r] are row r's.
 struct BlockQ8_0x8 {

@@ -35,7 +35,8 @@ TEST(Interleave, RowsComeBackUnchanged) {
       std::vector<uint8_t> packed(plain.size());
       interleave_rows(type, plain.data(), packed.data(), n_in, n_rows);
       EXPECT_NE(plain, packed) << dtype_name(type) << " n_in=" << n_in;
-      if (type != DType::Q6_K) {  // a permutation of the bytes (Q6_K's levels are regrouped)
+      // A permutation of the bytes (Q5_0's fifth bits and Q6_K's levels are regrouped bit-wise).
+      if (type != DType::Q5_0 && type != DType::Q6_K) {
         auto sorted_plain = plain, sorted_packed = packed;
         std::sort(sorted_plain.begin(), sorted_plain.end());
         std::sort(sorted_packed.begin(), sorted_packed.end());
@@ -53,7 +54,8 @@ TEST(Interleave, RowsComeBackUnchanged) {
   EXPECT_FALSE(interleavable(DType::F16));
 }
 
-// Block b of group g holds the rows' scales in order and two rows' levels per 32 bytes.
+// Block b of group g holds the rows' scales in order and 4-byte words of the 8 rows' levels side
+// by side; Q5_0's fifth bits are regrouped per row as BlockQ5_0x8 says.
 TEST(Interleave, GroupLayout) {
   const int64_t n_in = 64, n_rows = 16;
   const auto plain = random_matrix(DType::Q5_0, n_in, n_rows);
@@ -67,8 +69,12 @@ TEST(Interleave, GroupLayout) {
       for (int r = 0; r < 8; ++r) {
         const BlockQ5_0& want = rows[(g * 8 + r) * 2 + b];
         EXPECT_EQ(want.d, x.d[r]);
-        EXPECT_EQ(0, std::memcmp(want.qs, &x.qs[r % 4][16 * (r / 4)], 16));
-        EXPECT_EQ(0, std::memcmp(want.qh, &x.qh[r % 4][4 * (r / 4)], 4));
+        for (int k = 0; k < 4; ++k) EXPECT_EQ(0, std::memcmp(want.qs + 4 * k, x.qs[k][r], 4));
+        for (int e = 0; e < 32; ++e) {  // element e = 16 * half + 4k + j
+          const int half = e / 16, k = (e % 16) / 4, j = e % 4;
+          const int want_bit = (want.qh[e / 8] >> (e % 8)) & 1;
+          EXPECT_EQ(want_bit, (x.qh[r][j] >> (4 * half + k)) & 1) << "r=" << r << " e=" << e;
+        }
       }
     }
   }
