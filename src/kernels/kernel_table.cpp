@@ -4,6 +4,7 @@
 #include "base/log.h"
 #include "kernels/cpu_features.h"
 #include "kernels/kernels.h"
+#include "tensor/quant_blocks.h"
 
 namespace omni {
 
@@ -26,6 +27,15 @@ const char* isa_name(Isa isa) {
       return "avx512";
   }
   return "?";
+}
+
+void q8_0_block_sums(const void* a, int64_t n, int16_t* sums) {
+  const auto* blocks = static_cast<const BlockQ8_0*>(a);
+  for (int64_t b = 0; b < n / kQK8_0; ++b) {
+    int sum = 0;
+    for (int8_t q : blocks[b].qs) sum += q;
+    sums[b] = int16_t(sum);
+  }
 }
 
 DType vec_dot_type(DType weight) {

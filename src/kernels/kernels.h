@@ -41,8 +41,13 @@ using VecDotTileFn = void (*)(int64_t n, const void* w, size_t w_stride, int nr,
 // c < nc (1 <= nc <= kTileCols),
 //   y[c * y_stride + r] = vec_dot(n, row r of the group, a + c * a_stride)
 // bit for bit, so an interleaved matrix multiplies to exactly the floats of the plain one.
-using VecDotTile8Fn = void (*)(int64_t n, const void* group, const void* a, size_t a_stride, int nc,
-                               float* y, size_t y_stride);
+// a_sums: for Q8_0 activations, the sums of each block's 32 levels (q8_0_block_sums), row c's at
+// a_sums + c * (n / 32); the Q4_0 / Q5_0 tiles read them, the other tiles ignore them.
+using VecDotTile8Fn = void (*)(int64_t n, const void* group, const void* a, size_t a_stride,
+                               const int16_t* a_sums, int nc, float* y, size_t y_stride);
+
+// The sums of the levels of each of the n / 32 Q8_0 blocks at `a` (n elements).
+void q8_0_block_sums(const void* a, int64_t n, int16_t* sums);
 
 // Encodes n floats (a multiple of the block size) as the activation type: the same bytes as
 // quantize_row (tensor/quantize.h).
