@@ -4,6 +4,7 @@
 #include "base/log.h"
 #include "kernels/cpu_features.h"
 #include "kernels/kernels.h"
+#include "tensor/fp16.h"
 #include "tensor/quant_blocks.h"
 
 namespace omni {
@@ -29,12 +30,12 @@ const char* isa_name(Isa isa) {
   return "?";
 }
 
-void q8_0_block_sums(const void* a, int64_t n, int16_t* sums) {
+void q8_0_block_info(const void* a, int64_t n, Q8_0BlockInfo* info) {
   const auto* blocks = static_cast<const BlockQ8_0*>(a);
   for (int64_t b = 0; b < n / kQK8_0; ++b) {
-    int sum = 0;
+    int32_t sum = 0;
     for (int8_t q : blocks[b].qs) sum += q;
-    sums[b] = int16_t(sum);
+    info[b] = {fp16_to_f32(blocks[b].d), sum};
   }
 }
 

@@ -27,8 +27,8 @@ void tile_by_dots(int64_t n, const void* w, size_t w_stride, int nr, const void*
 
 // The same over a group of interleaved rows of `type`: each row is de-interleaved, then dotted.
 template <DType type, VecDotFn Dot>
-void tile8_by_dots(int64_t n, const void* group, const void* a, size_t a_stride, const int16_t*,
-                   int nc, float* y, size_t y_stride) {
+void tile8_by_dots(int64_t n, const void* group, const void* a, size_t a_stride,
+                   const Q8_0BlockInfo*, int nc, float* y, size_t y_stride) {
   std::vector<uint8_t> row(row_bytes(type, n));
   const uint8_t* ap = static_cast<const uint8_t*>(a);
   for (int r = 0; r < kInterleaveRows; ++r) {

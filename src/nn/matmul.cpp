@@ -13,10 +13,10 @@ namespace {
 
 // The activations as the dot product's type: x itself for float weights, else encoded into the
 // scratch, one row per token (each on its own, so the split over threads does not matter; the
-// table's encoder writes the same bytes as quantize_row). With `block_sums`, Q8_0 rows also get
-// their block sums in scratch.block_sums. Returns the rows and sets *stride.
+// table's encoder writes the same bytes as quantize_row). With `block_info`, Q8_0 rows also get
+// their blocks' Q8_0BlockInfo in scratch.block_info. Returns the rows and sets *stride.
 const uint8_t* encode_activations(const KernelTable& k, DType at, const float* x, int64_t n_in,
-                                  int64_t n_tokens, bool block_sums, ThreadPool& pool,
+                                  int64_t n_tokens, bool block_info, ThreadPool& pool,
                                   MatmulScratch& scratch, size_t* stride) {
   if (at == DType::F32) {
     *stride = size_t(n_in) * sizeof(float);
@@ -28,16 +28,16 @@ const uint8_t* encode_activations(const KernelTable& k, DType at, const float* x
   uint8_t* enc = scratch.encoded.data();
   const QuantizeActFn encode = k.quantize_act[uint32_t(at)];
   assert(encode && "matmul: activation type without an encoder");
-  int16_t* sums = nullptr;
+  Q8_0BlockInfo* info = nullptr;
   const int64_t n_blocks = n_in / kQK8_0;
-  if (block_sums && at == DType::Q8_0) {
-    if (scratch.block_sums.size() < size_t(n_tokens * n_blocks))
-      scratch.block_sums.resize(size_t(n_tokens * n_blocks));
-    sums = scratch.block_sums.data();
+  if (block_info && at == DType::Q8_0) {
+    if (scratch.block_info.size() < size_t(n_tokens * n_blocks))
+      scratch.block_info.resize(size_t(n_tokens * n_blocks));
+    info = scratch.block_info.data();
   }
   auto encode_token = [&](size_t t) {
     encode(x + int64_t(t) * n_in, enc + t * *stride, n_in);
-    if (sums) q8_0_block_sums(enc + t * *stride, n_in, sums + int64_t(t) * n_blocks);
+    if (info) q8_0_block_info(enc + t * *stride, n_in, info + int64_t(t) * n_blocks);
   };
   if (n_tokens == 1) {
     encode_token(0);  // not worth a parallel loop
@@ -64,14 +64,14 @@ void matmuls(const KernelTable& k, std::span<const MatmulJob> jobs, const float*
       return;
     }
   }
-  // The interleaved Q4_0 / Q5_0 tiles read the activations' block sums.
-  bool block_sums = false;
+  // The interleaved Q4_0 / Q5_0 tiles read the activations' block info.
+  bool block_info = false;
   for (const MatmulJob& j : jobs) {
-    block_sums |= j.w->rows_interleaved && (j.w->type == DType::Q4_0 || j.w->type == DType::Q5_0);
+    block_info |= j.w->rows_interleaved && (j.w->type == DType::Q4_0 || j.w->type == DType::Q5_0);
   }
   size_t act_stride = 0;
   const uint8_t* act =
-      encode_activations(k, at, x, n_in, n_tokens, block_sums, pool, scratch, &act_stride);
+      encode_activations(k, at, x, n_in, n_tokens, block_info, pool, scratch, &act_stride);
 
   // The products' row groups, numbered one after another: first_group[i] is product i's first.
   // A group is kTileRows rows, or kInterleaveRows for an interleaved matrix.
@@ -110,9 +110,9 @@ void matmuls(const KernelTable& k, std::span<const MatmulJob> jobs, const float*
           const VecDotTile8Fn tile = k.vec_dot_tile8[uint32_t(w.type)];
           for (int64_t t = t0; t < t1; t += kTileCols) {
             const int nc = int(std::min<int64_t>(kTileCols, t1 - t));
-            const int16_t* sums =
-                block_sums ? scratch.block_sums.data() + t * (n_in / kQK8_0) : nullptr;
-            tile(n_in, group, act + size_t(t) * act_stride, act_stride, sums, nc,
+            const Q8_0BlockInfo* info =
+                block_info ? scratch.block_info.data() + t * (n_in / kQK8_0) : nullptr;
+            tile(n_in, group, act + size_t(t) * act_stride, act_stride, info, nc,
                  y + t * n_out + r0, size_t(n_out));
           }
           continue;

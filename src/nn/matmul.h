@@ -14,7 +14,7 @@ namespace omni::nn {
 // Scratch for the activations encoded as the weight type's dot-product type; sized once.
 struct MatmulScratch {
   std::vector<uint8_t> encoded;
-  std::vector<int16_t> block_sums;  // Q8_0 activations: each block's sum (q8_0_block_sums)
+  std::vector<Q8_0BlockInfo> block_info;  // Q8_0 activations: each block's (q8_0_block_info)
 };
 
 // W: [n_in, n_out] (n_out rows of n_in), x: [n_tokens, n_in], y: [n_tokens, n_out].
