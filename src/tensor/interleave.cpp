@@ -3,6 +3,7 @@
 #include <cassert>
 #include <cstring>
 
+#include "tensor/block_unpack.h"
 #include "tensor/quant_blocks.h"
 
 namespace omni {
@@ -82,15 +83,13 @@ void from_group(const BlockQ4_Kx8& g, int r, BlockQ4_K* b) {
 void to_group(const BlockQ6_K& b, int r, BlockQ6_Kx8* g) {
   g->d[r] = b.d;
   to_words(b.scales, r, g->scales);
+  Unpacked256 u;
+  unpack_block(b, &u);  // levels - 32 of elements 0..255
   for (int h = 0; h < 2; ++h) {
-    const uint8_t* ql = b.ql + 64 * h;
-    const uint8_t* qh = b.qh + 32 * h;
     for (int l = 0; l < 32; ++l) {
-      // The levels of elements 128h + 32k + l (as unpack_block(BlockQ6_K), without the offset).
-      const uint8_t lv[4] = {uint8_t((ql[l] & 0x0f) | ((qh[l] & 3) << 4)),
-                             uint8_t((ql[l + 32] & 0x0f) | (((qh[l] >> 2) & 3) << 4)),
-                             uint8_t((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)),
-                             uint8_t((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4))};
+      // The levels of elements 128h + 32k + l, k = 0..3.
+      uint8_t lv[4];
+      for (int k = 0; k < 4; ++k) lv[k] = uint8_t(u.q[128 * h + 32 * k + l] + 32);
       for (int p = 0; p < 3; ++p)
         g->q[3 * (8 * h + l / 4) + p][r][l % 4] = uint8_t(lv[p] | ((lv[3] >> (2 * p)) & 3) << 6);
     }
