@@ -60,11 +60,11 @@ void from_group(const BlockQ5_0x8& g, int r, BlockQ5_0* b) {
 
 void to_group(const BlockQ8_0& b, int r, BlockQ8_0x8* g) {
   g->d[r] = b.d;
-  std::memcpy(g->qs[r], b.qs, 32);
+  to_words(b.qs, r, g->qs);
 }
 void from_group(const BlockQ8_0x8& g, int r, BlockQ8_0* b) {
   b->d = g.d[r];
-  std::memcpy(b->qs, g.qs[r], 32);
+  from_words(g.qs, r, b->qs);
 }
 
 void to_group(const BlockQ4_K& b, int r, BlockQ4_Kx8* g) {

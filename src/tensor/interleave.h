@@ -6,7 +6,7 @@
 // a file (the same bytes, permuted; Q5_0's fifth bits and Q6_K's levels regrouped bit-wise), and
 // holds their blocks block index by block index: BlockQ4_0x8 / BlockQ5_0x8 / BlockQ8_0x8
 // (quant_blocks.h), one per 32 elements, or BlockQ4_Kx8 / BlockQ6_Kx8, one per 256. A kernel then
-// reads one contiguous stream per 8 rows, with the 8 scales in one load and (except Q8_0) 4 bytes
+// reads one contiguous stream per 8 rows, with the 8 scales in one load and 4 bytes
 // of every row in each 256-bit load, one row per 32-bit lane. Rows are no longer contiguous: a
 // view of such a matrix says so (TensorView::rows_interleaved) and its rows are read with
 // deinterleave_row. Files never hold this layout; it is made after loading, in memory.

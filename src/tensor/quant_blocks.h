@@ -59,10 +59,11 @@ struct BlockQ5_0x8 {
   uint8_t qh[8][4];
   uint8_t qs[4][8][4];
 };
-// Block b of eight rows of a Q8_0 matrix: d[r] and qs[r] are row r's.
+// Block b of eight rows of a Q8_0 matrix, interleaved the same way: qs[k][r] is bytes 4k .. 4k+3
+// of row r's qs (the levels of elements 4k .. 4k+3), d[r] row r's scale.
 struct BlockQ8_0x8 {
   uint16_t d[8];
-  int8_t qs[8][kQK8_0];
+  int8_t qs[8][8][4];
 };
 // Super-block b of eight rows of a Q4_K or Q6_K matrix, interleaved column-wise
 // (tensor/interleave.h): a byte field of row r's block is cut into 4-byte words, and word k of

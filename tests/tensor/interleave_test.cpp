@@ -80,6 +80,25 @@ TEST(Interleave, GroupLayout) {
   }
 }
 
+TEST(Interleave, Q8_0GroupLayout) {
+  const int64_t n_in = 64, n_rows = 16;
+  const auto plain = random_matrix(DType::Q8_0, n_in, n_rows);
+  std::vector<uint8_t> packed(plain.size());
+  interleave_rows(DType::Q8_0, plain.data(), packed.data(), n_in, n_rows);
+  const auto* rows = reinterpret_cast<const BlockQ8_0*>(plain.data());
+  const auto* groups = reinterpret_cast<const BlockQ8_0x8*>(packed.data());
+  for (int g = 0; g < 2; ++g) {
+    for (int b = 0; b < 2; ++b) {
+      const BlockQ8_0x8& x = groups[g * 2 + b];
+      for (int r = 0; r < 8; ++r) {
+        const BlockQ8_0& want = rows[(g * 8 + r) * 2 + b];
+        EXPECT_EQ(want.d, x.d[r]);
+        for (int k = 0; k < 8; ++k) EXPECT_EQ(0, std::memcmp(want.qs + 4 * k, x.qs[k][r], 4));
+      }
+    }
+  }
+}
+
 // K-quant groups hold 4-byte words of the 8 rows' fields side by side: word k of row r at
 // field[k][r]; Q6_K's levels are regrouped three bytes per four levels (BlockQ6_Kx8).
 TEST(Interleave, KQuantGroupLayout) {
