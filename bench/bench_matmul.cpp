@@ -4,6 +4,9 @@
 //   DecodeCached/... the same with the matrix in cache: the kernel's compute rate, which decode
 //                from memory can only approach
 //   Prefill64/... 64 tokens (matrix-matrix): counter GFLOP (per second) = 2 * n_in * n_out * tokens
+//   Attend/...   one query row of a GQA group (the heads sharing a key/value head) over `len`
+//                cached positions, 1 thread: counter GFLOP (per second) = 4 * heads * len *
+//                head_dim (scores and values); keys and values stay in cache between calls
 // and this machine's limits, measured by the same binary:
 //   Limits/MemoryRead  GB per second summing a 512 MiB buffer, 4 streams per thread (the ceiling
 //                      of decode)
@@ -116,7 +119,6 @@ Matrices make_matrices(Weights wt, const Shape& s, size_t min_total) {
 // cache after the first call.
 void run_matmul(benchmark::State& state, Weights wt, Shape shape, int64_t n_tokens,
                 bool from_memory) {
-  const DType type = wt.type;
   const int threads = int(state.range(0));
   const omni::KernelTable& k = omni::select_kernels();
   const Matrices m = make_matrices(wt, shape, from_memory ? (size_t(256) << 20) : 0);
@@ -207,7 +209,40 @@ void fma_peak(benchmark::State& state) {
 }
 #endif
 
+// The attend kernel on Qwen2.5-0.5B's shape (7 query heads per key/value head, head_dim 64) or
+// Llama-3.2-1B's (4 per head), with the key/value head's positions contiguous, as in KvCache.
+struct AttendShape {
+  const char* name;
+  int n_q, head_dim;
+};
+void run_attend(benchmark::State& state, AttendShape s) {
+  const int64_t len = state.range(0);
+  const omni::KernelTable& k = omni::select_kernels();
+  const size_t kv_stride = size_t(s.head_dim);
+  const auto q = pseudo_random(size_t(s.n_q * s.head_dim), 11);
+  const auto keys = pseudo_random(size_t(len) * kv_stride, 12);
+  const auto values = pseudo_random(size_t(len) * kv_stride, 13);
+  std::vector<float> out(size_t(s.n_q * s.head_dim));
+  const float scale = 1.0f / 8.0f;
+  for (auto _ : state) {
+    k.attend(q.data(), s.n_q, keys.data(), values.data(), kv_stride, len, s.head_dim, scale,
+             out.data());
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["GFLOP"] =
+      benchmark::Counter(4.0 * s.n_q * double(len) * s.head_dim * double(state.iterations()) / 1e9,
+                         benchmark::Counter::kIsRate);
+  state.SetLabel(omni::isa_name(k.isa));
+}
+
 void register_all() {
+  for (const AttendShape s : {AttendShape{"qwen0.5b", 7, 64}, AttendShape{"llama1b", 4, 64}}) {
+    benchmark::RegisterBenchmark((std::string("Attend/") + s.name).c_str(),
+                                 [s](benchmark::State& st) { run_attend(st, s); })
+        ->Arg(64)
+        ->Arg(512)
+        ->Arg(4096);
+  }
 #if defined(__x86_64__)
   if (omni::select_kernels().isa != omni::Isa::kScalar) {
     benchmark::RegisterBenchmark("Limits/MemoryRead", memory_read)->Arg(1)->Arg(2)->UseRealTime();

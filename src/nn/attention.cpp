@@ -6,7 +6,7 @@ namespace omni::nn {
 
 void attention(const KernelTable& k, const float* q, const AttentionSpan* spans, float* out,
                int64_t n_tokens, const AttentionShape& s, ThreadPool& pool) {
-  const int64_t q_dim = int64_t(s.n_head) * s.head_dim, kv_dim = int64_t(s.n_head_kv) * s.head_dim;
+  const int64_t q_dim = int64_t(s.n_head) * s.head_dim;
   const int group = s.n_head / s.n_head_kv;
   const float scale = 1.0f / std::sqrt(float(s.head_dim));
   // Jobs are (row, kv head) pairs. Causal rows grow in cost with their position, so rows are
@@ -19,8 +19,9 @@ void attention(const KernelTable& k, const float* q, const AttentionSpan* spans,
       const int64_t t = (i % 2 == 0) ? i / 2 : n_tokens - 1 - i / 2;
       const AttentionSpan& span = spans[t];
       const int64_t first = t * q_dim + int64_t(g) * group * s.head_dim;
-      k.attend(q + first, group, span.k + int64_t(g) * s.head_dim, span.v + int64_t(g) * s.head_dim,
-               size_t(kv_dim), span.len, s.head_dim, scale, out + first);
+      const int64_t plane = int64_t(g) * span.n_ctx * s.head_dim;  // kv head g's positions
+      k.attend(q + first, group, span.k + plane, span.v + plane, size_t(s.head_dim), span.len,
+               s.head_dim, scale, out + first);
     }
   });
 }

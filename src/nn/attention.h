@@ -14,12 +14,14 @@ struct AttentionShape {
   int head_dim = 0;
 };
 
-// What one query row attends to: the first `len` positions of a cache ([n_ctx, n_head_kv *
-// head_dim] each for keys and values).
+// What one query row attends to: the first `len` positions of a cache of n_ctx positions
+// ([n_head_kv, n_ctx, head_dim] each for keys and values: kv head g's key at position p is
+// k[(g * n_ctx + p) * head_dim ...]).
 struct AttentionSpan {
   const float* k = nullptr;
   const float* v = nullptr;
   int64_t len = 0;
+  int64_t n_ctx = 0;
 };
 
 // For each of n_tokens query rows t:

@@ -89,11 +89,14 @@ void text_forward_batch(const TextModel& model, TextScratch& s, std::span<const 
       nn::rope(s.q.data() + t * q_dim, int(hp.n_head), int(hp.head_dim), b.pos, rope);
       nn::rope(s.k.data() + t * kv_dim, int(hp.n_head_kv), int(hp.head_dim), b.pos, rope);
       KvCache& c = *caches[size_t(b.seq)];
-      std::memcpy(c.k[il].data() + b.pos * kv_dim, s.k.data() + t * kv_dim,
-                  sizeof(float) * size_t(kv_dim));
-      std::memcpy(c.v[il].data() + b.pos * kv_dim, s.v.data() + t * kv_dim,
-                  sizeof(float) * size_t(kv_dim));
-      s.spans[size_t(t)] = {c.k[il].data(), c.v[il].data(), b.pos + 1};  // causal
+      for (int64_t g = 0; g < hp.n_head_kv; ++g) {
+        const int64_t at = (g * c.n_ctx + b.pos) * hp.head_dim;
+        std::memcpy(c.k[il].data() + at, s.k.data() + t * kv_dim + g * hp.head_dim,
+                    sizeof(float) * size_t(hp.head_dim));
+        std::memcpy(c.v[il].data() + at, s.v.data() + t * kv_dim + g * hp.head_dim,
+                    sizeof(float) * size_t(hp.head_dim));
+      }
+      s.spans[size_t(t)] = {c.k[il].data(), c.v[il].data(), b.pos + 1, c.n_ctx};  // causal
     }
     nn::attention(k, s.q.data(), s.spans.data(), s.attn.data(), n, shape, pool);
     nn::matmul(k, L.wo, s.attn.data(), n, s.proj.data(), pool, s.matmul);  // [n, d]

@@ -19,8 +19,10 @@ namespace omni {
 
 // The keys and values of one sequence, float32.
 struct KvCache {
-  int64_t n_ctx = 0;                     // positions it holds
-  std::vector<std::vector<float>> k, v;  // per layer: [n_ctx, n_head_kv * head_dim]
+  int64_t n_ctx = 0;  // positions it holds
+  // Per layer: [n_head_kv, n_ctx, head_dim]: each kv head's positions are contiguous, so the
+  // attend kernel reads a head's block of positions as one dense array.
+  std::vector<std::vector<float>> k, v;
 };
 KvCache make_kv_cache(const TextModel& model, int64_t n_ctx);
 
