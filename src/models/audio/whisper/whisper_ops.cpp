@@ -44,21 +44,42 @@ void attention(ThreadPool& pool, const float* q, const float* k, const float* v,
   // of keys and values. Causal queries see different lengths and go one by one.
   constexpr int64_t kQueries = 8;
   const int64_t per_head = causal ? n_q : (n_q + kQueries - 1) / kQueries;
+  // Rows of all heads side by side put one head's positions `width` floats apart, a stride at
+  // which a block of them maps onto a few cache sets only. When enough queries share them, the
+  // keys and values are first copied into one dense [n_kv, d] plane per head.
+  constexpr int64_t kPlanesFrom = 64;  // queries per head at which the copy pays for itself
+  const bool planes = n_q >= kPlanesFrom && n_head > 1;
+  std::vector<float> k_planes, v_planes;
+  if (planes) {
+    k_planes.resize(size_t(n_kv * width));
+    v_planes.resize(size_t(n_kv * width));
+    pool.parallel_for(size_t(n_kv), [&](size_t p0, size_t p1, int) {
+      for (size_t p = p0; p < p1; ++p) {
+        for (int h = 0; h < n_head; ++h) {
+          const size_t to = (size_t(h) * size_t(n_kv) + p) * size_t(d),
+                       from = p * size_t(width) + size_t(h) * size_t(d);
+          std::copy_n(k + from, d, k_planes.data() + to);
+          std::copy_n(v + from, d, v_planes.data() + to);
+        }
+      }
+    });
+  }
+  const size_t kv_stride = size_t(planes ? d : width);
   pool.parallel_for(size_t(per_head * n_head), [&](size_t begin, size_t end, int) {
     std::vector<float> qs(size_t(kQueries * d)), os(size_t(kQueries * d));
     for (size_t job = begin; job < end; ++job) {
       const int64_t h = int64_t(job) / per_head, j = int64_t(job) % per_head;
-      const float* kh = k + h * d;
-      const float* vh = v + h * d;
+      const float* kh = planes ? k_planes.data() + h * n_kv * d : k + h * d;
+      const float* vh = planes ? v_planes.data() + h * n_kv * d : v + h * d;
       if (causal) {
         const int64_t row = j * width + h * d;
-        kt.attend(q + row, 1, kh, vh, size_t(width), n_kv - n_q + j + 1, int(d), scale, out + row);
+        kt.attend(q + row, 1, kh, vh, kv_stride, n_kv - n_q + j + 1, int(d), scale, out + row);
         continue;
       }
       const int64_t t0 = j * kQueries, nq = std::min(kQueries, n_q - t0);
       for (int64_t i = 0; i < nq; ++i)
         std::copy_n(q + (t0 + i) * width + h * d, d, qs.data() + i * d);
-      kt.attend(qs.data(), int(nq), kh, vh, size_t(width), n_kv, int(d), scale, os.data());
+      kt.attend(qs.data(), int(nq), kh, vh, kv_stride, n_kv, int(d), scale, os.data());
       for (int64_t i = 0; i < nq; ++i)
         std::copy_n(os.data() + i * d, d, out + (t0 + i) * width + h * d);
     }
