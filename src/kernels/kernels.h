@@ -37,16 +37,6 @@ constexpr int kTileCols = 3;
 using VecDotTileFn = void (*)(int64_t n, const void* w, size_t w_stride, int nr, const void* a,
                               size_t a_stride, int nc, float* y, size_t y_stride);
 
-// The tile of one group of interleaved rows (tensor/interleave.h): for r < kInterleaveRows and
-// c < nc (1 <= nc <= kTileCols),
-//   y[c * y_stride + r] = vec_dot(n, row r of the group, a + c * a_stride)
-// bit for bit, so an interleaved matrix multiplies to exactly the floats of the plain one.
-// a_info: for Q8_0 activations, each block's Q8_0BlockInfo (q8_0_block_info), row c's at
-// a_info + c * (n / 32); the Q4_0 / Q5_0 tiles read them, the other tiles ignore them.
-struct Q8_0BlockInfo;
-using VecDotTile8Fn = void (*)(int64_t n, const void* group, const void* a, size_t a_stride,
-                               const Q8_0BlockInfo* a_info, int nc, float* y, size_t y_stride);
-
 // What the interleaved Q4_0 / Q5_0 tiles need of a Q8_0 activation block besides its levels,
 // computed once per product instead of once per row group: the scale as a float (exactly the
 // block's f16 d) and the sum of the 32 levels (for the weights' offset of 8 or 16).
@@ -54,6 +44,16 @@ struct Q8_0BlockInfo {
   float d;
   int32_t sum;
 };
+
+// The tile of one group of interleaved rows (tensor/interleave.h): for r < kInterleaveRows and
+// c < nc (1 <= nc <= kTileCols),
+//   y[c * y_stride + r] = vec_dot(n, row r of the group, a + c * a_stride)
+// bit for bit, so an interleaved matrix multiplies to exactly the floats of the plain one.
+// a_info: for Q8_0 activations, each block's Q8_0BlockInfo (q8_0_block_info), row c's at
+// a_info + c * (n / 32); the Q4_0 / Q5_0 tiles read them, the other tiles ignore them.
+using VecDotTile8Fn = void (*)(int64_t n, const void* group, const void* a, size_t a_stride,
+                               const Q8_0BlockInfo* a_info, int nc, float* y, size_t y_stride);
+
 // The info of each of the n / 32 Q8_0 blocks at `a` (n elements).
 void q8_0_block_info(const void* a, int64_t n, Q8_0BlockInfo* info);
 

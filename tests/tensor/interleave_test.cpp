@@ -54,20 +54,28 @@ TEST(Interleave, RowsComeBackUnchanged) {
   EXPECT_FALSE(interleavable(DType::F16));
 }
 
+// Interleaves 16 random rows of 64 elements (2 groups of 2 blocks) and calls
+// check(plain block of row r, its group block, r) for every block of every row.
+template <typename Block, typename Group, typename Check>
+void check_groups(DType type, const Check& check) {
+  const int64_t n_in = 64, n_rows = 16;
+  const auto plain = random_matrix(type, n_in, n_rows);
+  std::vector<uint8_t> packed(plain.size());
+  interleave_rows(type, plain.data(), packed.data(), n_in, n_rows);
+  const auto* rows = reinterpret_cast<const Block*>(plain.data());
+  const auto* groups = reinterpret_cast<const Group*>(packed.data());
+  for (int g = 0; g < 2; ++g) {
+    for (int b = 0; b < 2; ++b) {
+      for (int r = 0; r < 8; ++r) check(rows[(g * 8 + r) * 2 + b], groups[g * 2 + b], r);
+    }
+  }
+}
+
 // Block b of group g holds the rows' scales in order and 4-byte words of the 8 rows' levels side
 // by side; Q5_0's fifth bits are regrouped per row as BlockQ5_0x8 says.
 TEST(Interleave, GroupLayout) {
-  const int64_t n_in = 64, n_rows = 16;
-  const auto plain = random_matrix(DType::Q5_0, n_in, n_rows);
-  std::vector<uint8_t> packed(plain.size());
-  interleave_rows(DType::Q5_0, plain.data(), packed.data(), n_in, n_rows);
-  const auto* rows = reinterpret_cast<const BlockQ5_0*>(plain.data());
-  const auto* groups = reinterpret_cast<const BlockQ5_0x8*>(packed.data());
-  for (int g = 0; g < 2; ++g) {
-    for (int b = 0; b < 2; ++b) {
-      const BlockQ5_0x8& x = groups[g * 2 + b];
-      for (int r = 0; r < 8; ++r) {
-        const BlockQ5_0& want = rows[(g * 8 + r) * 2 + b];
+  check_groups<BlockQ5_0, BlockQ5_0x8>(
+      DType::Q5_0, [](const BlockQ5_0& want, const BlockQ5_0x8& x, int r) {
         EXPECT_EQ(want.d, x.d[r]);
         for (int k = 0; k < 4; ++k) EXPECT_EQ(0, std::memcmp(want.qs + 4 * k, x.qs[k][r], 4));
         for (int e = 0; e < 32; ++e) {  // element e = 16 * half + 4k + j
@@ -75,28 +83,12 @@ TEST(Interleave, GroupLayout) {
           const int want_bit = (want.qh[e / 8] >> (e % 8)) & 1;
           EXPECT_EQ(want_bit, (x.qh[r][j] >> (4 * half + k)) & 1) << "r=" << r << " e=" << e;
         }
-      }
-    }
-  }
-}
-
-TEST(Interleave, Q8_0GroupLayout) {
-  const int64_t n_in = 64, n_rows = 16;
-  const auto plain = random_matrix(DType::Q8_0, n_in, n_rows);
-  std::vector<uint8_t> packed(plain.size());
-  interleave_rows(DType::Q8_0, plain.data(), packed.data(), n_in, n_rows);
-  const auto* rows = reinterpret_cast<const BlockQ8_0*>(plain.data());
-  const auto* groups = reinterpret_cast<const BlockQ8_0x8*>(packed.data());
-  for (int g = 0; g < 2; ++g) {
-    for (int b = 0; b < 2; ++b) {
-      const BlockQ8_0x8& x = groups[g * 2 + b];
-      for (int r = 0; r < 8; ++r) {
-        const BlockQ8_0& want = rows[(g * 8 + r) * 2 + b];
+      });
+  check_groups<BlockQ8_0, BlockQ8_0x8>(
+      DType::Q8_0, [](const BlockQ8_0& want, const BlockQ8_0x8& x, int r) {
         EXPECT_EQ(want.d, x.d[r]);
         for (int k = 0; k < 8; ++k) EXPECT_EQ(0, std::memcmp(want.qs + 4 * k, x.qs[k][r], 4));
-      }
-    }
-  }
+      });
 }
 
 // K-quant groups hold 4-byte words of the 8 rows' fields side by side: word k of row r at
