@@ -11,9 +11,9 @@ namespace omni {
 
 namespace {
 // Chunk `index` of `parts` equal chunks of [0, n).
-void chunk(size_t n, int parts, int index, size_t* begin, size_t* end) {
-  *begin = n * size_t(index) / size_t(parts);
-  *end = n * size_t(index + 1) / size_t(parts);
+void chunk(size_t n, size_t parts, size_t index, size_t* begin, size_t* end) {
+  *begin = n * index / parts;
+  *end = n * (index + 1) / parts;
 }
 
 inline void cpu_relax() {
@@ -67,15 +67,23 @@ void ThreadPool::worker_main(int index) {
     }
     if (stop_.load()) return;
     seen = generation_.load(std::memory_order_acquire);
-    size_t begin, end;
-    chunk(job_n_, size(), index, &begin, &end);
-    if (begin < end) (*job_)(begin, end, index);
+    run_chunks(index);
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       // The caller may be asleep on done_cv_: notify under the mutex, so that it either sees
       // pending_ == 0 when it checks or is already waiting.
       std::lock_guard<std::mutex> lock(mutex_);
       done_cv_.notify_one();
     }
+  }
+}
+
+void ThreadPool::run_chunks(int thread_index) {
+  for (;;) {
+    const size_t c = next_chunk_.fetch_add(1, std::memory_order_relaxed);
+    if (c >= job_chunks_) return;
+    size_t begin, end;
+    chunk(job_n_, job_chunks_, c, &begin, &end);
+    if (begin < end) (*job_)(begin, end, thread_index);
   }
 }
 
@@ -86,6 +94,8 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t, size_t,
   }
   job_ = &fn;
   job_n_ = n;
+  job_chunks_ = std::min(n, size_t(size()) * kChunksPerThread);
+  next_chunk_.store(0, std::memory_order_relaxed);
   pending_.store(int(workers_.size()), std::memory_order_relaxed);
   {
     // Under the mutex, so that a worker about to sleep either sees the new generation or is
@@ -94,9 +104,7 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t, size_t,
     generation_.fetch_add(1, std::memory_order_release);
   }
   start_cv_.notify_all();
-  size_t begin, end;
-  chunk(n, size(), 0, &begin, &end);
-  if (begin < end) fn(begin, end, 0);
+  run_chunks(0);
   auto done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
   if (!spin_until(done)) {
     std::unique_lock<std::mutex> lock(mutex_);

@@ -1,10 +1,15 @@
 // A fixed set of worker threads for data-parallel loops. Owned by whoever runs compute and passed
 // down explicitly; there is no global pool. The calling thread takes part in every loop.
 //
-// Synchronization: a loop costs one atomic publish and one atomic countdown. Idle workers spin on
-// the loop counter for a short while (about 100 microseconds, the gap between the matrix products
-// of a forward pass) before sleeping on a condition variable, and the caller spins likewise while
-// it waits for the last chunk; so back-to-back loops do not pay for a sleep and a wake-up.
+// Synchronization: a loop costs one atomic publish, one atomic countdown, and one atomic increment
+// per chunk taken. Idle workers spin on the loop counter for a short while (about 100
+// microseconds, the gap between the matrix products of a forward pass) before sleeping on a
+// condition variable, and the caller spins likewise while it waits for the last chunk; so
+// back-to-back loops do not pay for a sleep and a wake-up.
+//
+// Load balance: a loop is cut into kChunksPerThread chunks per thread, which threads take in order
+// as they become free. A thread that is slowed (a shared core, a busy memory channel) then does
+// less of the loop instead of holding up the others at its end.
 #pragma once
 
 #include <atomic>
@@ -27,12 +32,16 @@ class ThreadPool {
 
   int size() const { return int(workers_.size()) + 1; }
 
-  // Calls fn(begin, end, thread_index) over disjoint ranges that cover [0, n), split into at most
-  // size() contiguous chunks; returns when all are done. Not reentrant.
+  // Calls fn(begin, end, thread_index) over disjoint contiguous ranges that cover [0, n), in
+  // increasing order of begin on any one thread; returns when all are done. thread_index (0 for
+  // the caller) is the thread running the call, which may run several ranges. Not reentrant.
   void parallel_for(size_t n, const std::function<void(size_t, size_t, int)>& fn);
+
+  static constexpr int kChunksPerThread = 4;
 
  private:
   void worker_main(int index);
+  void run_chunks(int thread_index);  // takes chunks of the current loop until none are left
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
@@ -42,6 +51,8 @@ class ThreadPool {
   // the new generation (acquire).
   const std::function<void(size_t, size_t, int)>* job_ = nullptr;
   size_t job_n_ = 0;
+  size_t job_chunks_ = 0;
+  std::atomic<size_t> next_chunk_{0};         // the next chunk of the current loop to take
   std::atomic<unsigned long> generation_{0};  // bumped once per loop, under mutex_
   std::atomic<int> pending_{0};               // workers still running the current loop
   std::atomic<bool> stop_{false};

@@ -50,5 +50,29 @@ TEST(ThreadPool, WakesSleepingWorkers) {
   }
 }
 
+// A thread held up in its first chunk must not hold up the loop: the other thread takes every
+// chunk left. The held thread waits (up to 10 s) for the rest of the loop to be done, which with
+// one fixed range per thread never happens.
+TEST(ThreadPool, FreeThreadsTakeTheChunksOfAHeldOne) {
+  ThreadPool pool(2);
+  const size_t n = size_t(pool.size()) * ThreadPool::kChunksPerThread;  // one index per chunk
+  std::vector<std::atomic<int>> ran_on(n);
+  std::atomic<size_t> done{0};
+  pool.parallel_for(n, [&](size_t b, size_t e, int t) {
+    if (b == 0) {  // hold the thread that took the first chunk
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (done.load() < n - (e - b) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    for (size_t i = b; i < e; ++i) ran_on[i] = t + 1;
+    done += e - b;
+  });
+  EXPECT_EQ(done.load(), n);
+  size_t on_held = 0;
+  const int held_thread = ran_on[0].load();
+  for (auto& r : ran_on) on_held += size_t(r.load() == held_thread);
+  EXPECT_EQ(on_held, 1u) << "the held thread should have run its first chunk only";
+}
+
 }  // namespace
 }  // namespace omni
