@@ -25,6 +25,7 @@
 
 #include "kernels/kernels.h"
 #include "nn/matmul.h"
+#include "tensor/fp16.h"
 #include "tensor/interleave.h"
 #include "tensor/quantize.h"
 #include "tensor/tensor.h"
@@ -210,23 +211,34 @@ void fma_peak(benchmark::State& state) {
 #endif
 
 // The attend kernel on Qwen2.5-0.5B's shape (7 query heads per key/value head, head_dim 64) or
-// Llama-3.2-1B's (4 per head), with the key/value head's positions contiguous, as in KvCache.
+// Llama-3.2-1B's (4 per head), with the key/value head's positions contiguous, as in KvCache;
+// keys and values as float (Attend) or half (AttendF16).
 struct AttendShape {
   const char* name;
   int n_q, head_dim;
 };
-void run_attend(benchmark::State& state, AttendShape s) {
+void run_attend(benchmark::State& state, AttendShape s, bool f16) {
   const int64_t len = state.range(0);
   const omni::KernelTable& k = omni::select_kernels();
   const size_t kv_stride = size_t(s.head_dim);
   const auto q = pseudo_random(size_t(s.n_q * s.head_dim), 11);
   const auto keys = pseudo_random(size_t(len) * kv_stride, 12);
   const auto values = pseudo_random(size_t(len) * kv_stride, 13);
+  std::vector<uint16_t> keys16(keys.size()), values16(values.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    keys16[i] = omni::f32_to_fp16(keys[i]);
+    values16[i] = omni::f32_to_fp16(values[i]);
+  }
   std::vector<float> out(size_t(s.n_q * s.head_dim));
   const float scale = 1.0f / 8.0f;
   for (auto _ : state) {
-    k.attend(q.data(), s.n_q, keys.data(), values.data(), kv_stride, len, s.head_dim, scale,
-             out.data());
+    if (f16) {
+      k.attend_f16(q.data(), s.n_q, keys16.data(), values16.data(), kv_stride, len, s.head_dim,
+                   scale, out.data());
+    } else {
+      k.attend(q.data(), s.n_q, keys.data(), values.data(), kv_stride, len, s.head_dim, scale,
+               out.data());
+    }
     benchmark::DoNotOptimize(out.data());
   }
   state.counters["GFLOP"] =
@@ -237,11 +249,13 @@ void run_attend(benchmark::State& state, AttendShape s) {
 
 void register_all() {
   for (const AttendShape s : {AttendShape{"qwen0.5b", 7, 64}, AttendShape{"llama1b", 4, 64}}) {
-    benchmark::RegisterBenchmark((std::string("Attend/") + s.name).c_str(),
-                                 [s](benchmark::State& st) { run_attend(st, s); })
-        ->Arg(64)
-        ->Arg(512)
-        ->Arg(4096);
+    for (const bool f16 : {false, true}) {
+      benchmark::RegisterBenchmark((std::string(f16 ? "AttendF16/" : "Attend/") + s.name).c_str(),
+                                   [s, f16](benchmark::State& st) { run_attend(st, s, f16); })
+          ->Arg(64)
+          ->Arg(512)
+          ->Arg(4096);
+    }
   }
 #if defined(__x86_64__)
   if (omni::select_kernels().isa != omni::Isa::kScalar) {

@@ -82,4 +82,10 @@ std::string usage_lines(const std::vector<OptionSpec>& specs) {
   return out;
 }
 
+StatusOr<DType> parse_kv_type(const std::string& text) {
+  if (text == "f16") return DType::F16;
+  if (text == "f32") return DType::F32;
+  return InvalidArgument("--kv-type must be f16 or f32, got '%s'", text.c_str());
+}
+
 }  // namespace omni::cli

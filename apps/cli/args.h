@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "tensor/dtype.h"
 
 namespace omni::cli {
 
@@ -39,5 +40,8 @@ class Args {
 };
 
 std::string usage_lines(const std::vector<OptionSpec>& specs);
+
+// The key/value cache type named by `text` ("f16" or "f32"; llama.cpp's -ctk / -ctv names).
+StatusOr<DType> parse_kv_type(const std::string& text);
 
 }  // namespace omni::cli

@@ -23,6 +23,7 @@ constexpr const char* kUsage =
     "  --top-k K --top-p P --min-p P --repeat-penalty R --presence-penalty X --frequency-penalty "
     "X\n"
     "  --stop TEXT      stop before TEXT (may repeat)   --ctx N   context size (default 4096)\n"
+    "  --kv-type T      key/value cache elements: f16 (default) or f32\n"
     "  --json           print {\"prompt_ids\", \"ids\", \"steps\": [{\"id\", \"logprob\", "
     "\"top\"}]} instead of text\n"
     "  --prompt-ids \"ID ID ...\"   start from token ids instead of text\n"
@@ -66,6 +67,7 @@ int run_run_command(int argc, char** argv) {
       {{"--frequency-penalty"}, true, ""},
       {{"--stop"}, true, ""},
       {{"--ctx"}, true, ""},
+      {{"--kv-type"}, true, ""},
       {{"--chat"}, false, ""},
       {{"--json"}, false, ""},
       {{"--prompt-ids"}, true, ""},
@@ -96,6 +98,8 @@ int run_run_command(int argc, char** argv) {
   }
   if (*threads < 1 || *threads > 1024)
     return fail(InvalidArgument("-t must be between 1 and 1024"));
+  auto kv_type = parse_kv_type(args->get("--kv-type", "f16"));
+  if (!kv_type.ok()) return fail(kv_type.status());
 
   auto model = TextModel::load(args->get("-m"));
   if (!model.ok()) return fail(model.status());
@@ -103,6 +107,7 @@ int run_run_command(int argc, char** argv) {
   ThreadPool pool{int(*threads)};
   SessionOptions so;
   so.n_ctx = *ctx;
+  so.kv_type = *kv_type;
   TextSession session(**model, so, pool);
 
   SamplingParams sp;

@@ -25,6 +25,7 @@ const std::vector<OptionSpec> kSpecs = {
     {{"--parallel", "-np"}, true, "N   sequences generated at once (default 4)"},
     {{"--ctx", "-c"}, true, "N        context per sequence in tokens (default 4096)"},
     {{"--batch", "-b"}, true, "N      tokens evaluated per step (default 512)"},
+    {{"--kv-type"}, true, "T        key/value cache elements: f16 (default) or f32"},
     {{"--max-queue"}, true, "N        requests waiting for a slot before 429 (default 64)"},
     {{"--max-body-mb"}, true, "N      largest request body in MiB (default 32)"},
     {{"--alias"}, true, "NAME         the model id clients use (default: the file name)"},
@@ -99,6 +100,12 @@ int run_serve_command(int argc, char** argv) {
   o.scheduler.n_slots = int(*parallel);
   o.scheduler.n_ctx = *ctx;
   o.scheduler.n_batch = *batch;
+  auto kv_type = parse_kv_type(args->get("--kv-type", "f16"));
+  if (!kv_type.ok()) {
+    std::fprintf(stderr, "omni serve: %s\n", kv_type.status().message().c_str());
+    return 2;
+  }
+  o.scheduler.kv_type = *kv_type;
   o.scheduler.max_queued = int(*queue);
   o.scheduler.n_threads = int(*threads);
   o.max_body_bytes = uint64_t(*body) << 20;

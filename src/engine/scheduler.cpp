@@ -35,7 +35,7 @@ Scheduler::Scheduler(const TextModel& model, const SchedulerOptions& o)
   for (int i = 0; i < n_slots; ++i) {
     auto slot = std::make_unique<Slot>();
     slot->index = i;
-    slot->kv = make_kv_cache(model, n_ctx_);
+    slot->kv = make_kv_cache(model, n_ctx_, o.kv_type);
     caches_.push_back(&slot->kv);
     slots_.push_back(std::move(slot));
   }

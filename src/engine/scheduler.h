@@ -65,11 +65,12 @@ class Generation : public EventChannel<GenerationEvent> {
 };
 
 struct SchedulerOptions {
-  int n_slots = 4;        // sequences generated at once
-  int64_t n_ctx = 4096;   // per slot; clamped to the model's training context
-  int64_t n_batch = 512;  // tokens evaluated per step
-  int max_queued = 64;    // requests waiting for a slot; more are refused (kUnavailable)
-  int n_threads = 1;      // compute threads, the engine thread included
+  int n_slots = 4;             // sequences generated at once
+  int64_t n_ctx = 4096;        // per slot; clamped to the model's training context
+  int64_t n_batch = 512;       // tokens evaluated per step
+  int max_queued = 64;         // requests waiting for a slot; more are refused (kUnavailable)
+  int n_threads = 1;           // compute threads, the engine thread included
+  DType kv_type = DType::F16;  // the key/value caches' elements: F16 or F32
 };
 
 struct SchedulerStats {

@@ -7,7 +7,8 @@ namespace omni {
 TextSession::TextSession(const TextModel& model, const SessionOptions& o, ThreadPool& pool)
     : model_(model), pool_(pool) {
   const int64_t n_ctx = std::max<int64_t>(1, std::min(o.n_ctx, model.hparams().n_ctx_train));
-  state_ = make_text_state(model, n_ctx, std::max<int64_t>(1, std::min(o.n_batch, n_ctx)));
+  state_ =
+      make_text_state(model, n_ctx, std::max<int64_t>(1, std::min(o.n_batch, n_ctx)), o.kv_type);
 }
 
 Status TextSession::evaluate(std::span<const int32_t> tokens, int64_t pos0,

@@ -16,8 +16,9 @@
 namespace omni {
 
 struct SessionOptions {
-  int64_t n_ctx = 4096;   // clamped to the model's training context
-  int64_t n_batch = 256;  // prompt tokens evaluated per forward call
+  int64_t n_ctx = 4096;        // clamped to the model's training context
+  int64_t n_batch = 256;       // prompt tokens evaluated per forward call
+  DType kv_type = DType::F16;  // the key/value cache's elements: F16 or F32
 };
 
 struct EvalStats {

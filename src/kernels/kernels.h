@@ -69,6 +69,10 @@ using QuantizeActFn = void (*)(const float* x, void* dst, int64_t n);
 // (online) softmax, and keep no score row: memory does not grow with the context.
 using AttendFn = void (*)(const float* q, int n_q, const float* k, const float* v, size_t kv_stride,
                           int64_t len, int head_dim, float scale, float* out);
+// The same over keys and values stored as IEEE half (binary16), kv_stride halves apart: each is
+// widened to float exactly, so the result is AttendFn's on the widened cache.
+using AttendF16Fn = void (*)(const float* q, int n_q, const uint16_t* k, const uint16_t* v,
+                             size_t kv_stride, int64_t len, int head_dim, float scale, float* out);
 
 // y[i] = silu(gate[i]) * up[i], silu(z) = z / (1 + e^-z), for i < n; y may alias gate or up.
 using SiluMulFn = void (*)(const float* gate, const float* up, float* y, int64_t n);
@@ -81,6 +85,7 @@ struct KernelTable {
   VecDotTile8Fn vec_dot_tile8[kDTypeIdLimit];  // set for every interleavable type
   QuantizeActFn quantize_act[kDTypeIdLimit];   // set for the activation types Q8_0 and Q8_K
   AttendFn attend;
+  AttendF16Fn attend_f16;
   SiluMulFn silu_mul;
 };
 

@@ -138,6 +138,7 @@ KernelTable make_reference_table() {
   t.vec_dot_tile[uint32_t(DType::Q6_K)] = tile_by_dots<dot_k<BlockQ6_K>>;
   t.vec_dot_tile[uint32_t(DType::Q8_K)] = tile_by_dots<dot_k<BlockQ8_K>>;
   t.attend = attend_reference;
+  t.attend_f16 = attend_f16_reference;
   t.silu_mul = silu_mul_reference;
   return t;
 }

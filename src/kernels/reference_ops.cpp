@@ -5,6 +5,8 @@
 #include <cstring>
 #include <vector>
 
+#include "tensor/fp16.h"
+
 namespace omni {
 
 void attend_reference(const float* q, int n_q, const float* k, const float* v, size_t kv_stride,
@@ -34,6 +36,22 @@ void attend_reference(const float* q, int n_q, const float* k, const float* v, s
       for (int d = 0; d < head_dim; ++d) o[d] += w * vp[d];
     }
   }
+}
+
+void attend_f16_reference(const float* q, int n_q, const uint16_t* k, const uint16_t* v,
+                          size_t kv_stride, int64_t len, int head_dim, float scale, float* out) {
+  thread_local std::vector<float> kf, vf;  // [len, head_dim]
+  kf.resize(size_t(len) * size_t(head_dim));
+  vf.resize(kf.size());
+  for (int64_t p = 0; p < len; ++p) {
+    for (int d = 0; d < head_dim; ++d) {
+      kf[size_t(p) * size_t(head_dim) + size_t(d)] =
+          fp16_to_f32(k[size_t(p) * kv_stride + size_t(d)]);
+      vf[size_t(p) * size_t(head_dim) + size_t(d)] =
+          fp16_to_f32(v[size_t(p) * kv_stride + size_t(d)]);
+    }
+  }
+  attend_reference(q, n_q, kf.data(), vf.data(), size_t(head_dim), len, head_dim, scale, out);
 }
 
 void silu_mul_reference(const float* gate, const float* up, float* y, int64_t n) {

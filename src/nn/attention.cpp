@@ -20,8 +20,15 @@ void attention(const KernelTable& k, const float* q, const AttentionSpan* spans,
       const AttentionSpan& span = spans[t];
       const int64_t first = t * q_dim + int64_t(g) * group * s.head_dim;
       const int64_t plane = int64_t(g) * span.n_ctx * s.head_dim;  // kv head g's positions
-      k.attend(q + first, group, span.k + plane, span.v + plane, size_t(s.head_dim), span.len,
-               s.head_dim, scale, out + first);
+      if (span.type == DType::F16) {
+        k.attend_f16(q + first, group, static_cast<const uint16_t*>(span.k) + plane,
+                     static_cast<const uint16_t*>(span.v) + plane, size_t(s.head_dim), span.len,
+                     s.head_dim, scale, out + first);
+      } else {
+        k.attend(q + first, group, static_cast<const float*>(span.k) + plane,
+                 static_cast<const float*>(span.v) + plane, size_t(s.head_dim), span.len,
+                 s.head_dim, scale, out + first);
+      }
     }
   });
 }

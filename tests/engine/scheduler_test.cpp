@@ -57,7 +57,9 @@ Collected collect(Generation& g) {
   }
 }
 
-// The same request through the one-sequence path (TextSession + generate).
+// The same request through the one-sequence path (TextSession + generate). Its tokens are the
+// delivered ones: an end-of-generation token ends it without being delivered (generate lists it
+// as a step; the scheduler counts it in usage but sends no step for it).
 Collected generate_alone(const TextModel& model, const GenerationRequest& r) {
   ThreadPool pool(1);
   TextSession session(model, SessionOptions{256, 7}, pool);
@@ -69,6 +71,9 @@ Collected generate_alone(const TextModel& model, const GenerationRequest& r) {
   EXPECT_TRUE(result.ok());
   Collected c;
   for (const auto& step : result->steps) c.tokens.push_back(step.id);
+  c.usage.completion_tokens = int64_t(c.tokens.size());
+  if (!c.tokens.empty() && is_end_of_generation(*model.tokenizer(), c.tokens.back()))
+    c.tokens.pop_back();
   c.text = result->text;
   c.finish_reason = result->finish_reason;
   return c;
@@ -113,7 +118,7 @@ TEST(Scheduler, BatchedSequencesMatchEachSequenceAlone) {
     EXPECT_EQ(batched.text, alone.text) << "request " << i;
     EXPECT_EQ(batched.finish_reason, alone.finish_reason) << "request " << i;
     EXPECT_EQ(batched.usage.prompt_tokens, int64_t(requests[i].prompt.size()));
-    EXPECT_EQ(batched.usage.completion_tokens, int64_t(batched.tokens.size()));
+    EXPECT_EQ(batched.usage.completion_tokens, alone.usage.completion_tokens);
   }
   const SchedulerStats stats = scheduler.stats();
   EXPECT_GT(stats.batched_tokens, stats.steps) << "steps should carry several tokens";

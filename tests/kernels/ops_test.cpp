@@ -1,6 +1,7 @@
 // The non-matmul kernels of every table (kernels.h) against double precision computed here:
-// attend over shapes that cover the SIMD blocks and their tails, grouped heads, peaked softmaxes
-// and a head size the SIMD code leaves to the reference; silu_mul over a wide range and tails.
+// attend (float and half caches) over shapes that cover the SIMD blocks and their tails, grouped
+// heads, peaked softmaxes and a head size the SIMD code leaves to the reference; silu_mul over a
+// wide range and tails.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,6 +10,7 @@
 
 #include "kernels/cpu_features.h"
 #include "kernels/kernels.h"
+#include "tensor/fp16.h"
 
 namespace omni {
 namespace {
@@ -44,24 +46,39 @@ std::vector<double> attend_double(const std::vector<float>& q, int n_q, const st
   return out;
 }
 
-void check_table(const KernelTable& t, const Case& c) {
+// Checks t.attend, or t.attend_f16 with the keys and values stored as halves (the reference then
+// reads the same values, widened).
+void check_table(const KernelTable& t, const Case& c, bool f16) {
   std::mt19937 rng(uint32_t(c.n_q * 1000 + c.head_dim + c.len));
   std::normal_distribution<float> nd(0.0f, 1.0f);
   // Keys and values interleaved with other heads' columns, as in a cache row (stride > head_dim).
   const size_t stride = size_t(c.head_dim) * 3;
   std::vector<float> q(size_t(c.n_q) * size_t(c.head_dim)), k(size_t(c.len) * stride),
       v(size_t(c.len) * stride), out(q.size(), NAN);
+  std::vector<uint16_t> k16(k.size()), v16(v.size());
   for (float& x : q) x = nd(rng) * c.q_scale;
   for (float& x : k) x = nd(rng);
   for (float& x : v) x = nd(rng);
+  for (size_t i = 0; f16 && i < k.size(); ++i) {
+    k16[i] = f32_to_fp16(k[i]);
+    v16[i] = f32_to_fp16(v[i]);
+    k[i] = fp16_to_f32(k16[i]);
+    v[i] = fp16_to_f32(v16[i]);
+  }
   const float scale = 1.0f / std::sqrt(float(c.head_dim));
-  t.attend(q.data(), c.n_q, k.data(), v.data(), stride, c.len, c.head_dim, scale, out.data());
+  if (f16) {
+    t.attend_f16(q.data(), c.n_q, k16.data(), v16.data(), stride, c.len, c.head_dim, scale,
+                 out.data());
+  } else {
+    t.attend(q.data(), c.n_q, k.data(), v.data(), stride, c.len, c.head_dim, scale, out.data());
+  }
   const std::vector<double> want = attend_double(q, c.n_q, k, v, stride, c.len, c.head_dim, scale);
   // Outputs are convex combinations of N(0, 1) values: an absolute bound fits them all.
   for (size_t i = 0; i < out.size(); ++i) {
     ASSERT_NEAR(out[i], want[i], 2e-5)
-        << isa_name(t.isa) << " n_q=" << c.n_q << " head_dim=" << c.head_dim << " len=" << c.len
-        << " q_scale=" << c.q_scale << " at " << i;
+        << isa_name(t.isa) << (f16 ? " f16" : " f32") << " n_q=" << c.n_q
+        << " head_dim=" << c.head_dim << " len=" << c.len << " q_scale=" << c.q_scale << " at "
+        << i;
   }
 }
 
@@ -72,7 +89,10 @@ const Case kCases[] = {
 };
 
 TEST(Attend, ReferenceMatchesDoublePrecision) {
-  for (const Case& c : kCases) check_table(reference_kernels(), c);
+  for (const Case& c : kCases) {
+    check_table(reference_kernels(), c, false);
+    check_table(reference_kernels(), c, true);
+  }
 }
 
 TEST(Attend, SimdTablesMatchDoublePrecision) {
@@ -80,7 +100,10 @@ TEST(Attend, SimdTablesMatchDoublePrecision) {
   for (Isa isa : compiled_isas()) {
     if (isa == Isa::kScalar) continue;
     if (!isa_supported(isa)) continue;  // reported by SimdTable's skipped tests
-    for (const Case& c : kCases) check_table(*kernel_table(isa), c);
+    for (const Case& c : kCases) {
+      check_table(*kernel_table(isa), c, false);
+      check_table(*kernel_table(isa), c, true);
+    }
     ++checked;
   }
   if (checked == 0) GTEST_SKIP() << "no SIMD table runs on this CPU";

@@ -248,8 +248,11 @@ def causal_attention(Q, K, V, n_head, n_head_kv):
 # ---------------------------------------------------------------------------
 # The forward pass
 # ---------------------------------------------------------------------------
-def forward(hp: HParams, w, ids):
-    """Logits float64 [len(ids), n_vocab] for tokens `ids` at positions 0..n-1."""
+def forward(hp: HParams, w, ids, kv_dtype=None):
+    """Logits float64 [len(ids), n_vocab] for tokens `ids` at positions 0..n-1.
+
+    kv_dtype (e.g. np.float16): the keys (after RoPE) and values are rounded to
+    it before attention, as a cache that stores them in that type does."""
     ids = [int(i) for i in ids]
     n = len(ids)
     if n == 0:
@@ -288,6 +291,9 @@ def forward(hp: HParams, w, ids):
         Q = apply_rope(Q, angles, hp.n_rot, hp.rope_type)
         K = apply_rope(K, angles, hp.n_rot, hp.rope_type)
 
+        if kv_dtype is not None:                                   # the cache's rounding
+            K = K.astype(kv_dtype).astype(np.float64)
+            V = V.astype(kv_dtype).astype(np.float64)
         A = causal_attention(Q, K, V, hp.n_head, hp.n_head_kv)     # [n, n_head*head_dim_v]
         X = X + w.linear(p + "attn_output.weight", A)              # [n, n_embd]
 
@@ -303,15 +309,16 @@ def forward(hp: HParams, w, ids):
     return w.linear(out_name, X)                                   # [n, n_vocab]
 
 
-def logits(gguf_path, ids) -> np.ndarray:
-    """Reference logits float64 [len(ids), n_vocab] of the GGUF model at gguf_path."""
+def logits(gguf_path, ids, kv_dtype=None) -> np.ndarray:
+    """Reference logits float64 [len(ids), n_vocab] of the GGUF model at gguf_path
+    (kv_dtype: see forward)."""
     g = gr.read_gguf(gguf_path)
     try:
         hp = hparams_from_gguf(g)
         for i in ids:
             if not 0 <= int(i) < hp.n_vocab:
                 raise ValueError(f"token id {i} outside the vocabulary (n_vocab {hp.n_vocab})")
-        return forward(hp, GGUFWeights(g), ids)
+        return forward(hp, GGUFWeights(g), ids, kv_dtype)
     finally:
         g.close()
 

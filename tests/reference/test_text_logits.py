@@ -13,11 +13,15 @@ q8_0 q4_0 q4_k q6_k q4_k_m) the script
      reference logits with a standard deviation of about 0.8 and attention
      scores of order 1 (a case whose reference logits have std < 0.1 fails
      as too trivial to test anything);
-  2. runs OMNI run -m MODEL --prompt-ids "IDS" -n 0 -t 2 --logits-out OUT.f32
-     with a fixed 12-token prompt that includes the top ids of the
-     vocabulary, and reads OUT as float32 [n_prompt, n_vocab];
+  2. runs OMNI run -m MODEL --prompt-ids "IDS" -n 0 -t 2 --kv-type KV
+     --logits-out OUT.f32 with a fixed 12-token prompt that includes the top
+     ids of the vocabulary, and reads OUT as float32 [n_prompt, n_vocab].
+     KV is f16 (the engine's default key/value cache) for every case, and
+     also f32 for the float files (f32, f16, bf16), real-shape ones included;
   3. computes the reference logits (float64 arithmetic on the dequantized
-     weights) and compares all positions with two measures:
+     weights; with an f16 cache, the keys after RoPE and the values rounded
+     to float16 before attention, as the cache stores them) and compares all
+     positions with two measures:
         err = max |engine - ref| / max |ref|
         rms = sqrt(mean((engine - ref)^2) / mean(ref^2))
      Both must be within the type's tolerance.
@@ -29,18 +33,28 @@ bias) in f16. This takes a few minutes and ~3 GB of memory.
 
 Tolerances (err / rms)
 ----------------------
-* f32, f16, bf16 weights: 1e-4 / 1e-4. The engine multiplies these weights
-  with float32 activations, so only float32 rounding separates it from the
-  float64 reference. Observed: at most 6.9e-7 on the tiny files (seeds 1-7
-  and 11), 1.9e-6 on llama-3.2-1b f16, 7e-7 / 9e-7 on qwen3-0.6b /
-  qwen2.5-0.5b f16. For scale: a wrong RoPE layout, RoPE base or kv-head
-  grouping changes these logits by 0.2-1.5, eps 1e-5 -> 1e-6 by ~2e-3.
+* f32, f16, bf16 weights with an f32 cache: 1e-4 / 1e-4. The engine
+  multiplies these weights with float32 activations, so only float32
+  rounding separates it from the float64 reference. Observed: at most 6.9e-7
+  on the tiny files (seeds 1-7 and 11), 1.9e-6 on llama-3.2-1b f16, 7e-7 /
+  9e-7 on qwen3-0.6b / qwen2.5-0.5b f16. For scale: a wrong RoPE layout,
+  RoPE base or kv-head grouping changes these logits by 0.2-1.5, eps 1e-5 ->
+  1e-6 by ~2e-3.
+* the same weights with an f16 cache: 1e-3 / 6e-4. The reference rounds its
+  keys and values to float16 too, but it rounds float64 values where the
+  engine rounds float32 ones: a value within float32 rounding of a float16
+  tie rounds the other way (one float16 step, 5e-4 of its size), as the
+  activation rounding below does. Observed: at most 1.2e-4 / 8.4e-5 on the
+  tiny files (seeds 1-7 and 11), 2.8e-4 / 2.4e-4 on llama-3.2-1b f16, 2.6e-4
+  / 2.1e-4 on qwen3-0.6b f16. (Against the reference without the rounding,
+  the tiny files give ~4e-4.)
 * quantized weights: the engine, like llama.cpp, quantizes the activations
   before each product with a quantized matrix (q8_0 blocks of 32 for q8_0 and
   q4_0, q8_K blocks of 256 for the k-quants). That alone costs ~2-4% of the
   largest logit on these models, and it is not a bug: the `model` column
   shows the same measure for the reference with that activation rounding
-  (ties away from zero) added; on most files the engine matches this model
+  (ties away from zero) added (these cases run with the default f16 cache,
+  whose rounding both references include); on most files the engine matches this model
   to ~2e-7 (`eng-model`), and where it does not, a value that sits within
   float32 rounding of a rounding tie went the other way, which re-draws the
   quantization noise downstream (same size, different values).
@@ -84,6 +98,8 @@ MIN_LOGIT_STD = 0.1
 
 # (max err, rms err) allowed per weight type; see the docstring
 FLOAT_TOL = (1e-4, 1e-4)
+FLOAT_TOL_F16_CACHE = (1e-3, 6e-4)  # float weights, f16 key/value cache
+FLOAT_TYPES = ("f32", "f16", "bf16")
 TOLERANCE = {
     "f32": FLOAT_TOL,
     "f16": FLOAT_TOL,
@@ -102,6 +118,11 @@ REAL_SHAPE_CASES = [
     ("qwen3-0.6b", "f16", FLOAT_TOL),
     ("qwen2.5-0.5b", "f16", FLOAT_TOL),
 ]
+
+
+def kv_types(wtype):
+    """The caches a case runs with: the default f16, and f32 where the weights are float."""
+    return ["f16", "f32"] if wtype in FLOAT_TYPES else ["f16"]
 
 
 def prompt_ids(n_vocab, n=12):
@@ -179,10 +200,10 @@ class ActRoundedWeights(ref.GGUFWeights):
         return super().linear(name, fn(X) if fn else X)
 
 
-def simulated_logits(path, ids):
+def simulated_logits(path, ids, kv_dtype):
     g = gr.read_gguf(path)
     try:
-        return ref.forward(ref.hparams_from_gguf(g), ActRoundedWeights(g), ids)
+        return ref.forward(ref.hparams_from_gguf(g), ActRoundedWeights(g), ids, kv_dtype)
     finally:
         g.close()
 
@@ -209,8 +230,16 @@ def weight_types(path):
         g.close()
 
 
-def run_case(omni, workdir, arch, wtype, preset, tol, n_ids, keep, simulate):
+def case_tag(arch, wtype, preset, kv):
     tag = f"{preset}-{arch}-{wtype}" if arch else f"{preset}-{wtype}"
+    return tag + ("-kv_f32" if kv == "f32" else "")
+
+
+def run_case(omni, workdir, arch, wtype, preset, tol, n_ids, keep, simulate, kv):
+    tag = case_tag(arch, wtype, preset, kv)
+    kv_dtype = np.float16 if kv == "f16" else None
+    if kv == "f16" and tol == FLOAT_TOL:
+        tol = FLOAT_TOL_F16_CACHE
     model = os.path.join(workdir, f"{tag}.gguf")
     out = os.path.join(workdir, f"{tag}.logits.f32")
     for f in (model, out):
@@ -228,7 +257,7 @@ def run_case(omni, workdir, arch, wtype, preset, tol, n_ids, keep, simulate):
 
     t0 = time.time()
     run_cmd([omni, "run", "-m", model, "--prompt-ids", " ".join(map(str, ids)), "-n", "0",
-             "-t", str(THREADS), "--logits-out", out])
+             "-t", str(THREADS), "--kv-type", kv, "--logits-out", out])
     t_engine = time.time() - t0
     if not os.path.exists(out):
         raise CheckFailed(f"engine exited 0 but wrote no {out}")
@@ -241,7 +270,7 @@ def run_case(omni, workdir, arch, wtype, preset, tol, n_ids, keep, simulate):
         raise CheckFailed(f"engine logits hold {int(np.sum(~np.isfinite(got)))} non-finite values")
 
     t0 = time.time()
-    want = ref.logits(model, ids)
+    want = ref.logits(model, ids, kv_dtype)
     t_ref = time.time() - t0
     std = float(want.std())
     if std < MIN_LOGIT_STD:
@@ -253,7 +282,7 @@ def run_case(omni, workdir, arch, wtype, preset, tol, n_ids, keep, simulate):
     argmax_ok = int(np.sum(got.argmax(axis=1) == want.argmax(axis=1)))
     model_txt = ""
     if simulate and any(t in ACT_ROUNDING for t in types.split(",")):
-        sim = simulated_logits(model, ids)
+        sim = simulated_logits(model, ids, kv_dtype)
         model_txt = (f" [model {rel_err(sim, want):.2e}, "
                      f"eng-model {float(np.max(np.abs(got - sim)) / scale):.0e}]")
     ok = err <= tol[0] and rms <= tol[1]
@@ -287,19 +316,22 @@ def main():
     os.makedirs(a.workdir, exist_ok=True)
     omni = os.path.abspath(a.omni)
 
-    cases = [(arch, t, "tiny", TOLERANCE[t], 12)
-             for arch in a.archs.split(",") if arch for t in a.types.split(",") if t]
+    cases = []
+    for arch in a.archs.split(","):
+        for t in a.types.split(","):
+            if arch and t:
+                cases += [(arch, t, "tiny", TOLERANCE[t], 12, kv) for kv in kv_types(t)]
     if a.real_shape or a.real_shape_only:
         want = set(a.real_shape_only.split(",")) if a.real_shape_only else None
-        cases += [(None, t, preset, tol, 6) for preset, t, tol in REAL_SHAPE_CASES
-                  if want is None or f"{preset}:{t}" in want]
+        cases += [(None, t, preset, tol, 6, kv) for preset, t, tol in REAL_SHAPE_CASES
+                  if want is None or f"{preset}:{t}" in want for kv in kv_types(t)]
 
     n_pass = n_fail = 0
-    for arch, wtype, preset, tol, n_ids in cases:
-        tag = f"{preset}-{arch}-{wtype}" if arch else f"{preset}-{wtype}"
+    for arch, wtype, preset, tol, n_ids, kv in cases:
+        tag = case_tag(arch, wtype, preset, kv)
         try:
             ok, line = run_case(omni, a.workdir, arch, wtype, preset, tol, n_ids, a.keep,
-                                simulate=not a.no_sim)
+                                simulate=not a.no_sim, kv=kv)
         except CheckFailed as e:
             ok, line = False, f"FAIL {tag}: {e}"
         except Exception as e:  # a reference or I/O error is a failure too

@@ -1,22 +1,38 @@
 #include "models/text/text_forward.h"
 
+#include <cassert>
 #include <cstring>
 
 #include "kernels/kernels.h"
 #include "nn/ops.h"
+#include "tensor/fp16.h"
 #include "tensor/interleave.h"
 
 namespace omni {
 
-KvCache make_kv_cache(const TextModel& model, int64_t n_ctx) {
+KvCache make_kv_cache(const TextModel& model, int64_t n_ctx, DType type) {
+  assert((type == DType::F16 || type == DType::F32) && "make_kv_cache: F16 or F32");
   const TextHParams& hp = model.hparams();
-  const int64_t kv_dim = hp.n_head_kv * hp.head_dim;
+  const size_t bytes = row_bytes(type, n_ctx * hp.n_head_kv * hp.head_dim);
   KvCache c;
+  c.type = type;
   c.n_ctx = n_ctx;
-  c.k.assign(size_t(hp.n_layer), std::vector<float>(size_t(n_ctx * kv_dim)));
-  c.v.assign(size_t(hp.n_layer), std::vector<float>(size_t(n_ctx * kv_dim)));
+  c.k.assign(size_t(hp.n_layer), std::vector<uint8_t>(bytes));
+  c.v.assign(size_t(hp.n_layer), std::vector<uint8_t>(bytes));
   return c;
 }
+
+namespace {
+// Stores n floats as the cache's element type at element `at` of `plane`.
+void store_kv(DType type, const float* x, int64_t n, std::vector<uint8_t>& plane, int64_t at) {
+  if (type == DType::F32) {
+    std::memcpy(plane.data() + size_t(at) * sizeof(float), x, sizeof(float) * size_t(n));
+    return;
+  }
+  uint16_t* h = reinterpret_cast<uint16_t*>(plane.data()) + at;
+  for (int64_t i = 0; i < n; ++i) h[i] = f32_to_fp16(x[i]);
+}
+}  // namespace
 
 TextScratch make_text_scratch(const TextModel& model, int64_t n_batch, int64_t max_ctx) {
   const TextHParams& hp = model.hparams();
@@ -91,12 +107,10 @@ void text_forward_batch(const TextModel& model, TextScratch& s, std::span<const 
       KvCache& c = *caches[size_t(b.seq)];
       for (int64_t g = 0; g < hp.n_head_kv; ++g) {
         const int64_t at = (g * c.n_ctx + b.pos) * hp.head_dim;
-        std::memcpy(c.k[il].data() + at, s.k.data() + t * kv_dim + g * hp.head_dim,
-                    sizeof(float) * size_t(hp.head_dim));
-        std::memcpy(c.v[il].data() + at, s.v.data() + t * kv_dim + g * hp.head_dim,
-                    sizeof(float) * size_t(hp.head_dim));
+        store_kv(c.type, s.k.data() + t * kv_dim + g * hp.head_dim, hp.head_dim, c.k[il], at);
+        store_kv(c.type, s.v.data() + t * kv_dim + g * hp.head_dim, hp.head_dim, c.v[il], at);
       }
-      s.spans[size_t(t)] = {c.k[il].data(), c.v[il].data(), b.pos + 1, c.n_ctx};  // causal
+      s.spans[size_t(t)] = {c.k[il].data(), c.v[il].data(), b.pos + 1, c.n_ctx, c.type};  // causal
     }
     nn::attention(k, s.q.data(), s.spans.data(), s.attn.data(), n, shape, pool);
     nn::matmul(k, L.wo, s.attn.data(), n, s.proj.data(), pool, s.matmul);  // [n, d]
@@ -128,9 +142,9 @@ void text_forward_batch(const TextModel& model, TextScratch& s, std::span<const 
   if (count > 0) nn::matmul(k, model.output(), s.h.data(), count, logits, pool, s.matmul);
 }
 
-TextState make_text_state(const TextModel& model, int64_t n_ctx, int64_t n_batch) {
+TextState make_text_state(const TextModel& model, int64_t n_ctx, int64_t n_batch, DType kv_type) {
   TextState s;
-  s.kv = make_kv_cache(model, n_ctx);
+  s.kv = make_kv_cache(model, n_ctx, kv_type);
   s.scratch = make_text_scratch(model, n_batch, n_ctx);
   s.batch.reserve(size_t(n_batch));
   s.logits.resize(size_t(model.n_vocab()));

@@ -17,14 +17,17 @@
 
 namespace omni {
 
-// The keys and values of one sequence, float32.
+// The keys and values of one sequence, stored as F16 (IEEE half, rounded to nearest even: half
+// the memory and the bytes read per generated token) or F32.
 struct KvCache {
+  DType type = DType::F16;
   int64_t n_ctx = 0;  // positions it holds
-  // Per layer: [n_head_kv, n_ctx, head_dim]: each kv head's positions are contiguous, so the
-  // attend kernel reads a head's block of positions as one dense array.
-  std::vector<std::vector<float>> k, v;
+  // Per layer: [n_head_kv, n_ctx, head_dim] elements of `type`: each kv head's positions are
+  // contiguous, so the attend kernel reads a head's block of positions as one dense array.
+  std::vector<std::vector<uint8_t>> k, v;
 };
-KvCache make_kv_cache(const TextModel& model, int64_t n_ctx);
+// type: F16 or F32.
+KvCache make_kv_cache(const TextModel& model, int64_t n_ctx, DType type);
 
 // Activation scratch for up to n_batch tokens attending to at most max_ctx positions.
 struct TextScratch {
@@ -64,7 +67,7 @@ struct TextState {
   int64_t n_batch() const { return scratch.n_batch; }
 };
 
-TextState make_text_state(const TextModel& model, int64_t n_ctx, int64_t n_batch);
+TextState make_text_state(const TextModel& model, int64_t n_ctx, int64_t n_batch, DType kv_type);
 
 // Evaluates tokens[0 .. n_tokens) at positions pos0 .. pos0 + n_tokens - 1, which must satisfy
 // n_tokens <= n_batch and pos0 + n_tokens <= n_ctx; the cache must hold positions 0 .. pos0 - 1.
