@@ -13,6 +13,7 @@ using whisper::Compute;
 using whisper::gelu;
 using whisper::layer_norm;
 using whisper::linear;
+using whisper::rows_to_planes;
 
 }  // namespace
 
@@ -69,10 +70,14 @@ Status whisper_decoder_set_audio(const WhisperModel& model, const std::vector<fl
   const size_t size = size_t(h.n_audio_ctx) * size_t(h.n_text_state);
   cross->k.assign(model.decoder.size(), std::vector<float>(size));
   cross->v = cross->k;
+  std::vector<float> rows(size);  // [n_audio_ctx, n_text_state]
+  const int64_t d = h.n_text_state / h.n_text_head;
   for (size_t l = 0; l < model.decoder.size(); ++l) {
     const WhisperLayer& layer = model.decoder[l];
-    linear(c, layer.ck_w, nullptr, encoded.data(), h.n_audio_ctx, cross->k[l].data());
-    linear(c, layer.cv_w, &layer.cv_b, encoded.data(), h.n_audio_ctx, cross->v[l].data());
+    linear(c, layer.ck_w, nullptr, encoded.data(), h.n_audio_ctx, rows.data());
+    rows_to_planes(pool, rows.data(), h.n_audio_ctx, h.n_text_head, d, cross->k[l].data());
+    linear(c, layer.cv_w, &layer.cv_b, encoded.data(), h.n_audio_ctx, rows.data());
+    rows_to_planes(pool, rows.data(), h.n_audio_ctx, h.n_text_head, d, cross->v[l].data());
   }
   state.cross_ = std::move(cross);
   state.n_past_ = 0;
@@ -120,7 +125,7 @@ StatusOr<std::vector<float>> whisper_decode(const WhisperModel& model, WhisperDe
     layer_norm(x.data(), layer.cross_ln_w, layer.cross_ln_b, a.data(), n_tok, n);
     linear(c, layer.cq_w, &layer.cq_b, a.data(), n_tok, q.data());
     attention(pool, q.data(), state.cross_->k[l].data(), state.cross_->v[l].data(), o.data(), n_tok,
-              h.n_audio_ctx, h.n_text_head, d, false);
+              h.n_audio_ctx, h.n_text_head, d, false, /*kv_planes=*/true);
     linear(c, layer.co_w, &layer.co_b, o.data(), n_tok, a.data());
     for (size_t i = 0; i < x.size(); ++i) x[i] += a[i];
 

@@ -54,7 +54,10 @@ class WhisperDecoderState {
   bool has_audio_ = false;
   std::vector<std::vector<float>> self_k_, self_v_;  // per layer [n_text_ctx, n]
   struct Cross {
-    std::vector<std::vector<float>> k, v;  // per layer [n_audio_ctx, n]
+    // Per layer [n_text_head, n_audio_ctx, d]: each head's positions contiguous, so a token's
+    // cross attention reads dense blocks (rows of all heads would put a head's positions n
+    // floats apart, where a block maps onto a few cache sets).
+    std::vector<std::vector<float>> k, v;
   };
   std::shared_ptr<const Cross> cross_;  // replaced (never written) by whisper_decoder_set_audio
 };

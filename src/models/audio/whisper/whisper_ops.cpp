@@ -34,8 +34,20 @@ void linear(Compute& c, const TensorView& w, const TensorView* b, const float* x
   if (b) nn::add_bias(y, static_cast<const float*>(b->data), n_tokens, w.ne[1]);
 }
 
+void rows_to_planes(ThreadPool& pool, const float* rows, int64_t n_kv, int n_head, int64_t d,
+                    float* planes) {
+  const int64_t width = n_head * d;
+  pool.parallel_for(size_t(n_kv), [&](size_t p0, size_t p1, int) {
+    for (size_t p = p0; p < p1; ++p) {
+      for (int h = 0; h < n_head; ++h) {
+        std::copy_n(rows + int64_t(p) * width + h * d, d, planes + (h * n_kv + int64_t(p)) * d);
+      }
+    }
+  });
+}
+
 void attention(ThreadPool& pool, const float* q, const float* k, const float* v, float* out,
-               int64_t n_q, int64_t n_kv, int n_head, int64_t d, bool causal) {
+               int64_t n_q, int64_t n_kv, int n_head, int64_t d, bool causal, bool kv_planes) {
   const int64_t width = n_head * d;
   const float scale = 1.0f / std::sqrt(float(d));
   const KernelTable& kt = select_kernels();
@@ -48,29 +60,24 @@ void attention(ThreadPool& pool, const float* q, const float* k, const float* v,
   // which a block of them maps onto a few cache sets only. When enough queries share them, the
   // keys and values are first copied into one dense [n_kv, d] plane per head.
   constexpr int64_t kPlanesFrom = 64;  // queries per head at which the copy pays for itself
-  const bool planes = n_q >= kPlanesFrom && n_head > 1;
-  std::vector<float> k_planes, v_planes;
-  if (planes) {
-    k_planes.resize(size_t(n_kv * width));
-    v_planes.resize(size_t(n_kv * width));
-    pool.parallel_for(size_t(n_kv), [&](size_t p0, size_t p1, int) {
-      for (size_t p = p0; p < p1; ++p) {
-        for (int h = 0; h < n_head; ++h) {
-          const size_t to = (size_t(h) * size_t(n_kv) + p) * size_t(d),
-                       from = p * size_t(width) + size_t(h) * size_t(d);
-          std::copy_n(k + from, d, k_planes.data() + to);
-          std::copy_n(v + from, d, v_planes.data() + to);
-        }
-      }
-    });
+  const bool copy = !kv_planes && n_q >= kPlanesFrom && n_head > 1;
+  std::vector<float> k_copy, v_copy;
+  if (copy) {
+    k_copy.resize(size_t(n_kv * width));
+    v_copy.resize(size_t(n_kv * width));
+    rows_to_planes(pool, k, n_kv, n_head, d, k_copy.data());
+    rows_to_planes(pool, v, n_kv, n_head, d, v_copy.data());
   }
+  const bool planes = kv_planes || copy;
+  const float* k_planes = copy ? k_copy.data() : k;
+  const float* v_planes = copy ? v_copy.data() : v;
   const size_t kv_stride = size_t(planes ? d : width);
   pool.parallel_for(size_t(per_head * n_head), [&](size_t begin, size_t end, int) {
     std::vector<float> qs(size_t(kQueries * d)), os(size_t(kQueries * d));
     for (size_t job = begin; job < end; ++job) {
       const int64_t h = int64_t(job) / per_head, j = int64_t(job) % per_head;
-      const float* kh = planes ? k_planes.data() + h * n_kv * d : k + h * d;
-      const float* vh = planes ? v_planes.data() + h * n_kv * d : v + h * d;
+      const float* kh = planes ? k_planes + h * n_kv * d : k + h * d;
+      const float* vh = planes ? v_planes + h * n_kv * d : v + h * d;
       if (causal) {
         const int64_t row = j * width + h * d;
         kt.attend(q + row, 1, kh, vh, kv_stride, n_kv - n_q + j + 1, int(d), scale, out + row);
