@@ -62,7 +62,8 @@ struct Weights {
 const Weights kWeights[] = {{DType::Q4_0, true},  {DType::Q4_0, false}, {DType::Q5_0, true},
                             {DType::Q5_0, false}, {DType::Q4_K, true},  {DType::Q4_K, false},
                             {DType::Q6_K, true},  {DType::Q6_K, false}, {DType::Q8_0, true},
-                            {DType::Q8_0, false}, {DType::F16, false},  {DType::BF16, false}};
+                            {DType::Q8_0, false}, {DType::F16, true},   {DType::F16, false},
+                            {DType::BF16, true},  {DType::BF16, false}};
 
 std::vector<float> pseudo_random(size_t n, uint32_t seed) {
   std::vector<float> v(n);

@@ -131,6 +131,8 @@ KernelTable make_reference_table() {
   t.vec_dot_tile8[uint32_t(DType::Q8_0)] = tile8_by_dots<DType::Q8_0, dot_legacy<BlockQ8_0>>;
   t.vec_dot_tile8[uint32_t(DType::Q4_K)] = tile8_by_dots<DType::Q4_K, dot_k<BlockQ4_K>>;
   t.vec_dot_tile8[uint32_t(DType::Q6_K)] = tile8_by_dots<DType::Q6_K, dot_k<BlockQ6_K>>;
+  t.vec_dot_tile8[uint32_t(DType::F16)] = tile8_by_dots<DType::F16, dot_f16>;
+  t.vec_dot_tile8[uint32_t(DType::BF16)] = tile8_by_dots<DType::BF16, dot_bf16>;
   t.vec_dot_tile[uint32_t(DType::Q2_K)] = tile_by_dots<dot_k<BlockQ2_K>>;
   t.vec_dot_tile[uint32_t(DType::Q3_K)] = tile_by_dots<dot_k<BlockQ3_K>>;
   t.vec_dot_tile[uint32_t(DType::Q4_K)] = tile_by_dots<dot_k<BlockQ4_K>>;

@@ -15,6 +15,12 @@ static_assert(sizeof(BlockQ8_0x8) == kInterleaveRows * sizeof(BlockQ8_0));
 static_assert(sizeof(BlockQ4_Kx8) == kInterleaveRows * sizeof(BlockQ4_K));
 static_assert(sizeof(BlockQ6_Kx8) == kInterleaveRows * sizeof(BlockQ6_K));
 
+// kHalfGroupElements elements of an F16 or BF16 row: the "block" its groups are made of.
+struct Halves {
+  uint16_t v[kHalfGroupElements];
+};
+static_assert(sizeof(BlockHalf16x8) == kInterleaveRows * sizeof(Halves));
+
 // Moves one block between a row (plain) and its group (interleaved); `r` is the row in the group.
 // Byte fields are cut into 4-byte words: word k of row r goes to field[k][r].
 template <typename T, size_t N>
@@ -65,6 +71,13 @@ void to_group(const BlockQ8_0& b, int r, BlockQ8_0x8* g) {
 void from_group(const BlockQ8_0x8& g, int r, BlockQ8_0* b) {
   b->d = g.d[r];
   from_words(g.qs, r, b->qs);
+}
+
+void to_group(const Halves& b, int r, BlockHalf16x8* g) {
+  std::memcpy(g->v[r], b.v, sizeof(b.v));
+}
+void from_group(const BlockHalf16x8& g, int r, Halves* b) {
+  std::memcpy(b->v, g.v[r], sizeof(b->v));
 }
 
 void to_group(const BlockQ4_K& b, int r, BlockQ4_Kx8* g) {
@@ -123,6 +136,8 @@ template <>
 constexpr int64_t kBlockElements<BlockQ4_K> = kQK_K;
 template <>
 constexpr int64_t kBlockElements<BlockQ6_K> = kQK_K;
+template <>
+constexpr int64_t kBlockElements<Halves> = kHalfGroupElements;
 
 template <typename Block, typename Group>
 void interleave(const void* src, void* dst, int64_t n_in, int64_t n_rows) {
@@ -147,13 +162,30 @@ void deinterleave(const void* data, int64_t n_in, int64_t row, void* out) {
 
 }  // namespace
 
-bool interleavable(DType type) {
-  return type == DType::Q4_0 || type == DType::Q5_0 || type == DType::Q8_0 || type == DType::Q4_K ||
-         type == DType::Q6_K;
+bool interleavable(DType type, int64_t n_in) {
+  switch (type) {
+    case DType::Q4_0:
+    case DType::Q5_0:
+    case DType::Q8_0:
+    case DType::Q4_K:
+    case DType::Q6_K:
+      return true;
+    case DType::F16:
+    case DType::BF16:
+      return n_in % kHalfGroupElements == 0;
+    default:
+      return false;
+  }
+}
+
+bool decode_prefers_interleaved(DType type, int64_t n_in) {
+  if (!interleavable(type, n_in)) return false;
+  if (type == DType::F16 || type == DType::BF16) return n_in * 2 < kHalfPlainRowBytes;
+  return true;
 }
 
 void interleave_rows(DType type, const void* src, void* dst, int64_t n_in, int64_t n_rows) {
-  assert(n_rows % kInterleaveRows == 0 && n_in % 32 == 0);
+  assert(n_rows % kInterleaveRows == 0 && interleavable(type, n_in));
   switch (type) {
     case DType::Q4_0:
       return interleave<BlockQ4_0, BlockQ4_0x8>(src, dst, n_in, n_rows);
@@ -165,6 +197,9 @@ void interleave_rows(DType type, const void* src, void* dst, int64_t n_in, int64
       return interleave<BlockQ4_K, BlockQ4_Kx8>(src, dst, n_in, n_rows);
     case DType::Q6_K:
       return interleave<BlockQ6_K, BlockQ6_Kx8>(src, dst, n_in, n_rows);
+    case DType::F16:
+    case DType::BF16:
+      return interleave<Halves, BlockHalf16x8>(src, dst, n_in, n_rows);
     default:
       assert(false && "interleave_rows: type not interleavable");
   }
@@ -182,6 +217,9 @@ void deinterleave_row(DType type, const void* data, int64_t n_in, int64_t row, v
       return deinterleave<BlockQ4_K, BlockQ4_Kx8>(data, n_in, row, out);
     case DType::Q6_K:
       return deinterleave<BlockQ6_K, BlockQ6_Kx8>(data, n_in, row, out);
+    case DType::F16:
+    case DType::BF16:
+      return deinterleave<Halves, BlockHalf16x8>(data, n_in, row, out);
     default:
       assert(false && "deinterleave_row: type not interleavable");
   }

@@ -65,6 +65,13 @@ struct BlockQ8_0x8 {
   uint16_t d[8];
   int8_t qs[8][8][4];
 };
+// Elements 16b .. 16b+15 of eight rows of an F16 or BF16 matrix, interleaved row-wise
+// (tensor/interleave.h): v[r] holds row r's 16 halves, contiguous, so the 8 rows stream from one
+// place and each row's elements widen to float with one 512-bit or two 256-bit loads.
+inline constexpr int kHalfGroupElements = 16;
+struct BlockHalf16x8 {
+  uint16_t v[8][kHalfGroupElements];
+};
 // Super-block b of eight rows of a Q4_K or Q6_K matrix, interleaved column-wise
 // (tensor/interleave.h): a byte field of row r's block is cut into 4-byte words, and word k of
 // the 8 rows is stored together (field[k][r]), so that one 256-bit load holds 4 bytes of each row

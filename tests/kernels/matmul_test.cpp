@@ -150,7 +150,9 @@ TEST(Matmul, InterleavedRowsGiveThePlainResult) {
       {DType::Q4_0, 256, 24, 7}, {DType::Q5_0, 96, 16, 5},  {DType::Q4_0, 32, 8, 1},
       {DType::Q5_0, 896, 40, 1}, {DType::Q8_0, 160, 16, 4}, {DType::Q8_0, 896, 24, 1},
       {DType::Q4_0, 128, 8, 64}, {DType::Q4_K, 256, 16, 1}, {DType::Q4_K, 512, 24, 5},
-      {DType::Q4_K, 256, 8, 64}, {DType::Q6_K, 256, 8, 3},  {DType::Q6_K, 768, 16, 1}};
+      {DType::Q4_K, 256, 8, 64}, {DType::Q6_K, 256, 8, 3},  {DType::Q6_K, 768, 16, 1},
+      {DType::F16, 896, 16, 1},  {DType::F16, 48, 24, 7},   {DType::F16, 16, 8, 2},
+      {DType::BF16, 64, 16, 1},  {DType::BF16, 112, 8, 5}};
   for (Isa isa : compiled_isas()) {
     if (!isa_supported(isa)) continue;
     const KernelTable& k = *kernel_table(isa);
@@ -169,8 +171,10 @@ TEST(Matmul, InterleavedRowsGiveThePlainResult) {
               << " tokens=" << c.n_tokens << " threads=" << threads << " i=" << i;
       }
       // Grouped with a plain product of the same input (5 rows: not interleavable).
+      // (The same activation type: F16 / BF16 with F16, K-quants with Q4_K, others with Q8_0.)
       const bool k_quant = c.type == DType::Q4_K || c.type == DType::Q6_K;
-      const DType other_type = k_quant ? DType::Q4_K : DType::Q8_0;
+      const bool half = c.type == DType::F16 || c.type == DType::BF16;
+      const DType other_type = k_quant ? DType::Q4_K : half ? DType::F16 : DType::Q8_0;
       const Case other{other_type, c.n_in, 5, c.n_tokens};
       const Weights w8 = make_weights(other);
       std::vector<float> y_inter(want.size(), -1.0f), y8(size_t(c.n_tokens * 5), -1.0f);

@@ -24,17 +24,23 @@ std::vector<uint8_t> random_matrix(DType type, int64_t n_in, int64_t n_rows) {
 }
 
 TEST(Interleave, RowsComeBackUnchanged) {
-  for (DType type : {DType::Q4_0, DType::Q5_0, DType::Q8_0, DType::Q4_K, DType::Q6_K}) {
-    ASSERT_TRUE(interleavable(type));
+  for (DType type :
+       {DType::Q4_0, DType::Q5_0, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::F16, DType::BF16}) {
     const bool k_quant = type == DType::Q4_K || type == DType::Q6_K;
-    for (int64_t n_in :
-         k_quant ? std::vector<int64_t>{256, 768} : std::vector<int64_t>{32, 96, 896}) {
+    const bool half = type == DType::F16 || type == DType::BF16;
+    const std::vector<int64_t> widths = k_quant ? std::vector<int64_t>{256, 768}
+                                        : half  ? std::vector<int64_t>{16, 48, 896}
+                                                : std::vector<int64_t>{32, 96, 896};
+    for (int64_t n_in : widths) {
+      ASSERT_TRUE(interleavable(type, n_in)) << dtype_name(type) << " n_in=" << n_in;
       const int64_t n_rows = 24;
       const size_t rb = row_bytes(type, n_in);
       const auto plain = random_matrix(type, n_in, n_rows);
       std::vector<uint8_t> packed(plain.size());
       interleave_rows(type, plain.data(), packed.data(), n_in, n_rows);
-      EXPECT_NE(plain, packed) << dtype_name(type) << " n_in=" << n_in;
+      // (Rows of one group of halves are already in the interleaved order.)
+      if (!(half && n_in == kHalfGroupElements))
+        EXPECT_NE(plain, packed) << dtype_name(type) << " n_in=" << n_in;
       // A permutation of the bytes (Q5_0's fifth bits and Q6_K's levels are regrouped bit-wise).
       if (type != DType::Q5_0 && type != DType::Q6_K) {
         auto sorted_plain = plain, sorted_packed = packed;
@@ -50,8 +56,23 @@ TEST(Interleave, RowsComeBackUnchanged) {
       }
     }
   }
-  EXPECT_FALSE(interleavable(DType::Q5_K));
-  EXPECT_FALSE(interleavable(DType::F16));
+  EXPECT_FALSE(interleavable(DType::Q5_K, 256));
+  EXPECT_FALSE(interleavable(DType::F32, 64));
+  // F16 and BF16 rows are interleaved in whole groups of 16 elements only.
+  EXPECT_FALSE(interleavable(DType::F16, 40));
+  EXPECT_FALSE(interleavable(DType::BF16, 8));
+}
+
+// Decode interleaves every quantized matrix, and F16 / BF16 ones only with short rows.
+TEST(Interleave, DecodePrefersInterleavedQuantsAndShortHalfRows) {
+  EXPECT_TRUE(decode_prefers_interleaved(DType::Q4_0, 8192));
+  EXPECT_TRUE(decode_prefers_interleaved(DType::Q6_K, 256));
+  EXPECT_TRUE(decode_prefers_interleaved(DType::F16, 896));
+  EXPECT_TRUE(decode_prefers_interleaved(DType::BF16, 1024));
+  EXPECT_FALSE(decode_prefers_interleaved(DType::F16, 2048));
+  EXPECT_FALSE(decode_prefers_interleaved(DType::BF16, 4864));
+  EXPECT_FALSE(decode_prefers_interleaved(DType::F16, 904));  // not whole groups of 16
+  EXPECT_FALSE(decode_prefers_interleaved(DType::F32, 896));
 }
 
 // Interleaves 16 random rows of 64 elements (2 groups of 2 blocks) and calls
@@ -89,6 +110,27 @@ TEST(Interleave, GroupLayout) {
         EXPECT_EQ(want.d, x.d[r]);
         for (int k = 0; k < 8; ++k) EXPECT_EQ(0, std::memcmp(want.qs + 4 * k, x.qs[k][r], 4));
       });
+}
+
+// F16 / BF16 group block b holds elements 16b .. 16b+15 of row r at v[r], unchanged.
+TEST(Interleave, HalfGroupLayout) {
+  for (DType type : {DType::F16, DType::BF16}) {
+    const int64_t n_in = 48, n_rows = 16, n_blocks = n_in / kHalfGroupElements;
+    const auto plain = random_matrix(type, n_in, n_rows);
+    std::vector<uint8_t> packed(plain.size());
+    interleave_rows(type, plain.data(), packed.data(), n_in, n_rows);
+    const auto* rows = reinterpret_cast<const uint16_t*>(plain.data());
+    const auto* groups = reinterpret_cast<const BlockHalf16x8*>(packed.data());
+    for (int64_t g = 0; g < n_rows / 8; ++g) {
+      for (int64_t b = 0; b < n_blocks; ++b) {
+        for (int r = 0; r < 8; ++r) {
+          const uint16_t* want = rows + (g * 8 + r) * n_in + b * kHalfGroupElements;
+          EXPECT_EQ(0, std::memcmp(want, groups[g * n_blocks + b].v[r], 2 * kHalfGroupElements))
+              << dtype_name(type) << " g=" << g << " b=" << b << " r=" << r;
+        }
+      }
+    }
+  }
 }
 
 // K-quant groups hold 4-byte words of the 8 rows' fields side by side: word k of row r at

@@ -58,14 +58,15 @@ class Loader {
   const KernelTable& k_;
 };
 
-// Copies the interleavable matrices among `views` (interleavable(type), whole groups of rows)
-// into `memory` with their rows interleaved (tensor/interleave.h), which decode reads faster, and
-// points the views there; views of the same data (tied embeddings) share one copy. Each copied
-// tensor's mapped pages are released, so the resident set holds every weight once.
+// Copies the matrices among `views` that decode reads faster interleaved
+// (decode_prefers_interleaved, whole groups of rows) into `memory` with their rows interleaved
+// (tensor/interleave.h), and points the views there; views of the same data (tied embeddings) share
+// one copy. Each copied tensor's mapped pages are released, so the resident set holds every weight
+// once.
 Status interleave_matrices(GgufFile& f, const std::vector<TensorView*>& views,
                            WeightMemory* memory) {
   auto eligible = [](const TensorView& v) {
-    return interleavable(v.type) && v.ne[1] % kInterleaveRows == 0;
+    return decode_prefers_interleaved(v.type, v.ne[0]) && v.ne[1] % kInterleaveRows == 0;
   };
   std::vector<const void*> sources;  // distinct, in order; copy i at offsets[i]
   std::vector<size_t> offsets;
