@@ -45,8 +45,12 @@ struct Q8_0BlockInfo {
   int32_t sum;
 };
 
+// The most activation rows one vec_dot_tile8 call takes: with one weight row per lane, a token
+// costs an interleaved tile only one or two accumulators, so it takes more tokens than a plain
+// tile.
+constexpr int kTile8Cols = 6;
 // The tile of one group of interleaved rows (tensor/interleave.h): for r < kInterleaveRows and
-// c < nc (1 <= nc <= kTileCols),
+// c < nc (1 <= nc <= kTile8Cols),
 //   y[c * y_stride + r] = vec_dot(n, row r of the group, a + c * a_stride)
 // bit for bit, so an interleaved matrix multiplies to exactly the floats of the plain one.
 // a_info: for Q8_0 activations, each block's Q8_0BlockInfo (q8_0_block_info), row c's at

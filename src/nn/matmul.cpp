@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <numeric>
 
 #include "tensor/interleave.h"
 #include "tensor/quant_blocks.h"
@@ -88,13 +89,15 @@ void matmuls(const KernelTable& k, std::span<const MatmulJob> jobs, const float*
   const size_t n_groups = first_group[jobs.size()];
 
   // Threads take ranges of groups (which may run from one product into the next). Within a range,
-  // each group of rows is multiplied by a chunk of tokens, kTileCols tokens per tile: the rows
-  // stay in L1 while the tokens stream by, and the chunk's activations (at most kChunkBytes) stay
-  // in L2 while the groups pass over them. Every element is the table's vec_dot (a property of
-  // vec_dot_tile and vec_dot_tile8), whatever the split.
+  // each group of rows is multiplied by a chunk of tokens, kTileCols tokens per tile (kTile8Cols
+  // for interleaved rows): the rows stay in L1 while the tokens stream by, and the chunk's
+  // activations (at most kChunkBytes, a whole number of tiles of both kinds) stay in L2 while the
+  // groups pass over them. Every element is the table's vec_dot (a property of vec_dot_tile and
+  // vec_dot_tile8), whatever the split.
   constexpr size_t kChunkBytes = size_t(192) << 10;
+  constexpr int64_t kTiles = std::lcm(kTileCols, kTile8Cols);
   const int64_t chunk =
-      std::max<int64_t>(kTileCols, int64_t(kChunkBytes / act_stride) / kTileCols * kTileCols);
+      std::max<int64_t>(kTiles, int64_t(kChunkBytes / act_stride) / kTiles * kTiles);
   pool.parallel_for(n_groups, [&](size_t begin, size_t end, int) {
     for (int64_t t0 = 0; t0 < n_tokens; t0 += chunk) {
       const int64_t t1 = std::min(n_tokens, t0 + chunk);
@@ -108,8 +111,8 @@ void matmuls(const KernelTable& k, std::span<const MatmulJob> jobs, const float*
           const int64_t r0 = int64_t(g - first_group[i]) * kInterleaveRows;
           const uint8_t* group = static_cast<const uint8_t*>(w.data) + size_t(r0) * w.nb[1];
           const VecDotTile8Fn tile = k.vec_dot_tile8[uint32_t(w.type)];
-          for (int64_t t = t0; t < t1; t += kTileCols) {
-            const int nc = int(std::min<int64_t>(kTileCols, t1 - t));
+          for (int64_t t = t0; t < t1; t += kTile8Cols) {
+            const int nc = int(std::min<int64_t>(kTile8Cols, t1 - t));
             const Q8_0BlockInfo* info =
                 block_info ? scratch.block_info.data() + t * (n_in / kQK8_0) : nullptr;
             tile(n_in, group, act + size_t(t) * act_stride, act_stride, info, nc,

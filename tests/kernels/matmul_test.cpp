@@ -143,14 +143,15 @@ TEST(Matmul, GroupedProductsEqualSingleOnes) {
 }
 
 // Interleaved rows (tensor/interleave.h) multiply to the plain matrix's floats bit for bit, on
-// every table this CPU runs, for decode, prefill and odd token counts, on any thread count, alone
-// and grouped with a plain product.
+// every table this CPU runs, for decode, prefill and odd token counts (every tile width up to
+// kTile8Cols), on any thread count, alone and grouped with a plain product.
 TEST(Matmul, InterleavedRowsGiveThePlainResult) {
   const Case cases[] = {
       {DType::Q4_0, 256, 24, 7}, {DType::Q5_0, 96, 16, 5},  {DType::Q4_0, 32, 8, 1},
       {DType::Q5_0, 896, 40, 1}, {DType::Q8_0, 160, 16, 4}, {DType::Q8_0, 896, 24, 1},
       {DType::Q4_0, 128, 8, 64}, {DType::Q4_K, 256, 16, 1}, {DType::Q4_K, 512, 24, 5},
       {DType::Q4_K, 256, 8, 64}, {DType::Q6_K, 256, 8, 3},  {DType::Q6_K, 768, 16, 1},
+      {DType::Q4_0, 64, 16, 5},  {DType::Q4_0, 96, 8, 3},   {DType::Q8_0, 64, 8, 6},
       {DType::F16, 896, 16, 1},  {DType::F16, 48, 24, 7},   {DType::F16, 16, 8, 2},
       {DType::BF16, 64, 16, 1},  {DType::BF16, 112, 8, 5}};
   for (Isa isa : compiled_isas()) {
