@@ -183,6 +183,24 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
+// Bytes of the model's weight files: the GGUF or .safetensors file, or every .safetensors file
+// of a Hugging Face directory; 0 when they cannot be read.
+int64_t model_file_bytes(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) {
+    const auto bytes = fs::file_size(path, ec);
+    return ec ? 0 : int64_t(bytes);
+  }
+  int64_t total = 0;
+  for (const fs::directory_entry& e : fs::directory_iterator(path, ec)) {
+    if (e.path().extension() != ".safetensors") continue;
+    const auto bytes = e.file_size(ec);
+    if (!ec) total += int64_t(bytes);
+  }
+  return total;
+}
+
 }  // namespace
 
 int run_bench_command(int argc, char** argv) {
@@ -227,8 +245,7 @@ int run_bench_command(int argc, char** argv) {
   auto model = TextModel::load(path);
   if (!model.ok()) return fail(model.status());
   const ModelSummary summary = summarize(**model);
-  std::error_code ec;
-  const int64_t file_size = int64_t(std::filesystem::file_size(path, ec));
+  const int64_t file_size = model_file_bytes(path);
 
   std::vector<Test> tests;
   for (int64_t t : *threads) {

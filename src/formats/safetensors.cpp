@@ -153,6 +153,12 @@ const SafetensorsTensor* SafetensorsFile::find(std::string_view name) const {
   return nullptr;
 }
 
+void SafetensorsFile::release_data(const TensorView& t) {
+  const uint8_t* p = static_cast<const uint8_t*>(t.data);
+  if (!file_.data() || p < file_.data() || p > file_.data() + file_.size()) return;
+  file_.release(size_t(p - file_.data()), t.n_bytes());
+}
+
 StatusOr<SafetensorsModel> SafetensorsModel::open(const std::string& path) {
   SafetensorsModel model;
   std::vector<std::string> shards;
@@ -215,6 +221,10 @@ const SafetensorsTensor* SafetensorsModel::find(std::string_view name) const {
     if (const auto* t = f->find(name)) return t;
   }
   return nullptr;
+}
+
+void SafetensorsModel::release_data(const TensorView& t) {
+  for (const auto& f : files_) f->release_data(t);
 }
 
 }  // namespace omni

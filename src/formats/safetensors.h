@@ -37,6 +37,9 @@ class SafetensorsFile {
 
   const std::vector<SafetensorsTensor>& tensors() const { return tensors_; }
   const SafetensorsTensor* find(std::string_view name) const;
+  // Gives the pages of a tensor's data in this file back to the page cache (after the data was
+  // copied elsewhere); they read back from the file if touched again. No-op for parsed bytes.
+  void release_data(const TensorView& t);
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   const std::string& label() const { return label_; }
 
@@ -57,6 +60,8 @@ class SafetensorsModel {
   const std::string& config_json() const { return config_json_; }  // empty if none
   std::vector<const SafetensorsTensor*> tensors() const;
   const SafetensorsTensor* find(std::string_view name) const;
+  // SafetensorsFile::release_data in whichever file holds t.
+  void release_data(const TensorView& t);
   size_t n_files() const { return files_.size(); }
 
  private:

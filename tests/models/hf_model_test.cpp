@@ -31,6 +31,14 @@ void check_same_model(const std::string& arch, const std::string& preset, const 
   ASSERT_TRUE(gguf.ok()) << gguf.status().to_string();
   ASSERT_TRUE(hf.ok()) << hf.status().to_string();
   EXPECT_TRUE((*hf)->neox_rope());
+  // Both loaders interleave the same matrices (F16 / BF16 ones with short rows; not F32).
+  for (size_t i = 0; i < (*gguf)->layers().size(); ++i) {
+    const TextLayer &lg = (*gguf)->layers()[i], &lh = (*hf)->layers()[i];
+    EXPECT_EQ(lg.wq.rows_interleaved, lh.wq.rows_interleaved) << arch << " layer " << i;
+    EXPECT_EQ(lg.w_down.rows_interleaved, lh.w_down.rows_interleaved) << arch << " layer " << i;
+    EXPECT_EQ(lh.wq.rows_interleaved, type != "f32") << arch << " " << type;
+  }
+  EXPECT_EQ((*gguf)->token_embedding().rows_interleaved, (*hf)->token_embedding().rows_interleaved);
   const std::string text = "The quick brown fox, 12345 — 안녕하세요!";
   const std::vector<int32_t> a = (*gguf)->tokenizer()->encode(text),
                              b = (*hf)->tokenizer()->encode(text);

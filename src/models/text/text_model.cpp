@@ -61,10 +61,11 @@ class Loader {
 // Copies the matrices among `views` that decode reads faster interleaved
 // (decode_prefers_interleaved, whole groups of rows) into `memory` with their rows interleaved
 // (tensor/interleave.h), and points the views there; views of the same data (tied embeddings) share
-// one copy. Each copied tensor's mapped pages are released, so the resident set holds every weight
-// once.
-Status interleave_matrices(GgufFile& f, const std::vector<TensorView*>& views,
-                           WeightMemory* memory) {
+// one copy. Each copied tensor's mapped data goes to `release`, so the resident set holds every
+// weight once.
+Status interleave_views(const std::vector<TensorView*>& views,
+                        const std::function<void(const TensorView&)>& release,
+                        WeightMemory* memory) {
   auto eligible = [](const TensorView& v) {
     return decode_prefers_interleaved(v.type, v.ne[0]) && v.ne[1] % kInterleaveRows == 0;
   };
@@ -95,7 +96,7 @@ Status interleave_matrices(GgufFile& f, const std::vector<TensorView*>& views,
                         dst + begin * group_bytes, src.ne[0],
                         int64_t(end - begin) * kInterleaveRows);
       });
-      f.release_data(src);
+      release(src);
       copied[i] = true;
     }
     v->data = dst;
@@ -171,13 +172,19 @@ StatusOr<std::unique_ptr<TextModel>> TextModel::load(const std::string& path) {
   if (const GgufValue* t = f.find("tokenizer.chat_template"); t && t->type == GgufType::kString)
     m->chat_template_ = t->str;
   m->file_.release_metadata();  // everything above has been copied out
-  std::vector<TensorView*> matrices = {&m->tok_embd_, &m->output_};
-  for (TextLayer& l : m->layers_) {
+  GgufFile* file = &m->file_;
+  OMNI_RETURN_IF_ERROR(
+      m->interleave_matrices([file](const TensorView& t) { file->release_data(t); }));
+  return m;
+}
+
+Status TextModel::interleave_matrices(const std::function<void(const TensorView&)>& release) {
+  std::vector<TensorView*> matrices = {&tok_embd_, &output_};
+  for (TextLayer& l : layers_) {
     for (TensorView* v : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down})
       matrices.push_back(v);
   }
-  OMNI_RETURN_IF_ERROR(interleave_matrices(m->file_, matrices, &m->interleaved_));
-  return m;
+  return interleave_views(matrices, release, &interleaved_);
 }
 
 }  // namespace omni

@@ -1,10 +1,12 @@
-// A decoder-only text model of the llama family (llama, qwen2, qwen3) loaded from GGUF: the
-// immutable weights shared by every session. Weights stay in the mapped file, except Q4_0, Q5_0,
-// Q8_0, Q4_K and Q6_K matrices, copied once with their rows interleaved for the decode kernels
-// (tensor/interleave.h); the small vectors (norms, biases, rope factors) are copied out as
-// float32.
+// A decoder-only text model of the llama family (llama, qwen2, qwen3) loaded from GGUF or a
+// Hugging Face checkpoint: the immutable weights shared by every session. Weights stay in the
+// mapped file, except the matrices that decode reads faster interleaved (Q4_0, Q5_0, Q8_0, Q4_K,
+// Q6_K, and F16 / BF16 ones with short rows: decode_prefers_interleaved), copied once with their
+// rows interleaved (tensor/interleave.h); the small vectors (norms, biases, rope factors) are
+// copied out as float32.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,6 +57,10 @@ class TextModel {
  private:
   friend StatusOr<std::unique_ptr<TextModel>> load_hf_text_model_impl(const std::string& path);
   TextModel() = default;
+  // Copies the matrices (embedding, output, every layer's) that decode reads faster interleaved
+  // into interleaved_, points their views there, and hands each copied tensor's mapped data to
+  // `release`.
+  Status interleave_matrices(const std::function<void(const TensorView&)>& release);
 
   GgufFile file_;
   WeightMemory interleaved_;  // the matrices with interleaved rows (tensor/interleave.h)

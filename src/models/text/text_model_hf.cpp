@@ -169,6 +169,9 @@ StatusOr<std::unique_ptr<TextModel>> load_hf_text_model_impl(const std::string& 
   if (!vocab.ok()) return vocab.status();
   OMNI_ASSIGN_OR_RETURN(m->tokenizer_, Tokenizer::create(std::move(*vocab)));
   m->chat_template_ = chat_template_from_hf(dir);
+  SafetensorsModel* weights = m->safetensors_.get();
+  OMNI_RETURN_IF_ERROR(
+      m->interleave_matrices([weights](const TensorView& t) { weights->release_data(t); }));
   return m;
 }
 
