@@ -48,6 +48,12 @@ void MappedFile::release(size_t offset, size_t n) {
   if (end > begin) madvise(data_ + begin, end - begin, MADV_DONTNEED);  // advice: may be ignored
 }
 
+void MappedFile::release_bytes(const void* p, size_t n) {
+  const uint8_t* b = static_cast<const uint8_t*>(p);
+  if (!data_ || b < data_ || b > data_ + size_) return;
+  release(size_t(b - data_), n);
+}
+
 MappedFile::MappedFile(MappedFile&& other) noexcept
     : data_(std::exchange(other.data_, nullptr)),
       size_(std::exchange(other.size_, 0)),

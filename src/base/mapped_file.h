@@ -24,6 +24,8 @@ class MappedFile {
   // Gives back the memory of the whole pages within [offset, offset + n), bytes the caller is done
   // with: they leave the process's resident set (and are read from the file again if touched).
   void release(size_t offset, size_t n);
+  // release() of n bytes at p; nothing when they do not lie within this map.
+  void release_bytes(const void* p, size_t n);
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
 

@@ -154,9 +154,7 @@ const SafetensorsTensor* SafetensorsFile::find(std::string_view name) const {
 }
 
 void SafetensorsFile::release_data(const TensorView& t) {
-  const uint8_t* p = static_cast<const uint8_t*>(t.data);
-  if (!file_.data() || p < file_.data() || p > file_.data() + file_.size()) return;
-  file_.release(size_t(p - file_.data()), t.n_bytes());
+  file_.release_bytes(t.data, t.n_bytes());
 }
 
 StatusOr<SafetensorsModel> SafetensorsModel::open(const std::string& path) {
