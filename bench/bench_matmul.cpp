@@ -7,6 +7,8 @@
 //   Attend/...   one query row of a GQA group (the heads sharing a key/value head) over `len`
 //                cached positions, 1 thread: counter GFLOP (per second) = 4 * heads * len *
 //                head_dim (scores and values); keys and values stay in cache between calls
+//   AttendRows/... the same for a call of prefill's consecutive rows (kAttendQueries queries,
+//                row r over len - rows + 1 + r positions), GFLOP summed over the rows
 // and this machine's limits, measured by the same binary:
 //   Limits/MemoryRead  GB per second summing a 512 MiB buffer, 4 streams per thread (the ceiling
 //                      of decode)
@@ -213,16 +215,18 @@ void fma_peak(benchmark::State& state) {
 
 // The attend kernel on Qwen2.5-0.5B's shape (7 query heads per key/value head, head_dim 64) or
 // Llama-3.2-1B's (4 per head), with the key/value head's positions contiguous, as in KvCache;
-// keys and values as float (Attend) or half (AttendF16).
+// keys and values as float (Attend) or half (AttendF16). One row (decode), or as many consecutive
+// rows as make kAttendQueries queries (prefill).
 struct AttendShape {
   const char* name;
   int n_q, head_dim;
 };
-void run_attend(benchmark::State& state, AttendShape s, bool f16) {
+void run_attend(benchmark::State& state, AttendShape s, bool f16, bool prefill) {
   const int64_t len = state.range(0);
+  const int n_rows = prefill ? std::max(1, omni::kAttendQueries / s.n_q) : 1;
   const omni::KernelTable& k = omni::select_kernels();
   const size_t kv_stride = size_t(s.head_dim);
-  const auto q = pseudo_random(size_t(s.n_q * s.head_dim), 11);
+  const auto q = pseudo_random(size_t(n_rows * s.n_q * s.head_dim), 11);
   const auto keys = pseudo_random(size_t(len) * kv_stride, 12);
   const auto values = pseudo_random(size_t(len) * kv_stride, 13);
   std::vector<uint16_t> keys16(keys.size()), values16(values.size());
@@ -230,32 +234,48 @@ void run_attend(benchmark::State& state, AttendShape s, bool f16) {
     keys16[i] = omni::f32_to_fp16(keys[i]);
     values16[i] = omni::f32_to_fp16(values[i]);
   }
-  std::vector<float> out(size_t(s.n_q * s.head_dim));
+  std::vector<float> out(q.size());
+  std::vector<int64_t> lens(static_cast<size_t>(n_rows));
+  double positions = 0;
+  for (int r = 0; r < n_rows; ++r) {
+    lens[size_t(r)] = std::max<int64_t>(1, len - n_rows + 1 + r);
+    positions += double(lens[size_t(r)]);
+  }
+  omni::AttendRows rows;
+  rows.q = q.data();
+  rows.out = out.data();
+  rows.row_stride = size_t(s.n_q * s.head_dim);
+  rows.len = lens.data();
+  rows.n_rows = n_rows;
+  rows.n_q = s.n_q;
   const float scale = 1.0f / 8.0f;
   for (auto _ : state) {
     if (f16) {
-      k.attend_f16(q.data(), s.n_q, keys16.data(), values16.data(), kv_stride, len, s.head_dim,
-                   scale, out.data());
+      k.attend_f16(rows, keys16.data(), values16.data(), kv_stride, s.head_dim, scale);
     } else {
-      k.attend(q.data(), s.n_q, keys.data(), values.data(), kv_stride, len, s.head_dim, scale,
-               out.data());
+      k.attend(rows, keys.data(), values.data(), kv_stride, s.head_dim, scale);
     }
     benchmark::DoNotOptimize(out.data());
   }
   state.counters["GFLOP"] =
-      benchmark::Counter(4.0 * s.n_q * double(len) * s.head_dim * double(state.iterations()) / 1e9,
+      benchmark::Counter(4.0 * s.n_q * positions * s.head_dim * double(state.iterations()) / 1e9,
                          benchmark::Counter::kIsRate);
   state.SetLabel(omni::isa_name(k.isa));
 }
 
 void register_all() {
   for (const AttendShape s : {AttendShape{"qwen0.5b", 7, 64}, AttendShape{"llama1b", 4, 64}}) {
-    for (const bool f16 : {false, true}) {
-      benchmark::RegisterBenchmark((std::string(f16 ? "AttendF16/" : "Attend/") + s.name).c_str(),
-                                   [s, f16](benchmark::State& st) { run_attend(st, s, f16); })
-          ->Arg(64)
-          ->Arg(512)
-          ->Arg(4096);
+    for (const bool prefill : {false, true}) {
+      for (const bool f16 : {false, true}) {
+        const std::string name =
+            std::string(prefill ? "AttendRows" : "Attend") + (f16 ? "F16/" : "/") + s.name;
+        benchmark::RegisterBenchmark(
+            name.c_str(),
+            [s, f16, prefill](benchmark::State& st) { run_attend(st, s, f16, prefill); })
+            ->Arg(64)
+            ->Arg(512)
+            ->Arg(4096);
+      }
     }
   }
 #if defined(__x86_64__)

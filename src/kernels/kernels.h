@@ -65,18 +65,36 @@ void q8_0_block_info(const void* a, int64_t n, Q8_0BlockInfo* info);
 // quantize_row (tensor/quantize.h).
 using QuantizeActFn = void (*)(const float* x, void* dst, int64_t n);
 
-// Attention of n_q query heads that share one key/value head, for one query row, over `len` >= 1
-// cached positions:
-//   out[i] = sum_{p < len} softmax_p(scale * q[i] . k[p]) v[p]        for i < n_q
-// q, out: n_q rows of head_dim floats, contiguous; k, v: len rows of head_dim floats, kv_stride
-// floats apart. The SIMD tables read keys and values once, in blocks of positions, with a running
-// (online) softmax, and keep no score row: memory does not grow with the context.
-using AttendFn = void (*)(const float* q, int n_q, const float* k, const float* v, size_t kv_stride,
-                          int64_t len, int head_dim, float scale, float* out);
+// The query rows of one attend call: n_rows rows of n_q query heads that share one key/value
+// head. Row r's heads are q + r * row_stride (n_q rows of head_dim floats, contiguous); they
+// attend to the first len[r] >= 1 cached positions, and their outputs go to out + r * row_stride,
+// laid out as q.
+struct AttendRows {
+  const float* q = nullptr;
+  float* out = nullptr;
+  size_t row_stride = 0;  // floats
+  const int64_t* len = nullptr;
+  int n_rows = 0;
+  int n_q = 0;
+};
+
+// The queries an attend call of the SIMD tables takes together: callers that have many rows
+// (prefill, the whisper encoder) pass about this many queries per call.
+constexpr int kAttendQueries = 32;
+
+// Attention over cached keys and values k, v (len rows of head_dim floats, kv_stride floats apart):
+//   out[r][i] = sum_{p < len[r]} softmax_p(scale * q[r][i] . k[p]) v[p]
+// The SIMD tables read keys and values once per block of positions for all the call's queries,
+// with a running (online) softmax, and keep no score row: memory does not grow with the context.
+// Each (row, head) result depends only on its query, its len and the positions below it, bit for
+// bit: not on the other rows of the call, so callers may group rows as they like. Positions below
+// the call's longest len must hold finite values (a row with a shorter span weights them by 0).
+using AttendFn = void (*)(const AttendRows& rows, const float* k, const float* v, size_t kv_stride,
+                          int head_dim, float scale);
 // The same over keys and values stored as IEEE half (binary16), kv_stride halves apart: each is
 // widened to float exactly, so the result is AttendFn's on the widened cache.
-using AttendF16Fn = void (*)(const float* q, int n_q, const uint16_t* k, const uint16_t* v,
-                             size_t kv_stride, int64_t len, int head_dim, float scale, float* out);
+using AttendF16Fn = void (*)(const AttendRows& rows, const uint16_t* k, const uint16_t* v,
+                             size_t kv_stride, int head_dim, float scale);
 
 // y[i] = silu(gate[i]) * up[i], silu(z) = z / (1 + e^-z), for i < n; y may alias gate or up.
 using SiluMulFn = void (*)(const float* gate, const float* up, float* y, int64_t n);

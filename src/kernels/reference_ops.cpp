@@ -9,8 +9,11 @@
 
 namespace omni {
 
-void attend_reference(const float* q, int n_q, const float* k, const float* v, size_t kv_stride,
-                      int64_t len, int head_dim, float scale, float* out) {
+namespace {
+
+// One row's n_q heads (q, out: n_q rows of head_dim floats) over the first len positions.
+void attend_row(const float* q, int n_q, const float* k, const float* v, size_t kv_stride,
+                int64_t len, int head_dim, float scale, float* out) {
   thread_local std::vector<float> scores;
   scores.resize(size_t(len));
   for (int i = 0; i < n_q; ++i) {
@@ -38,8 +41,20 @@ void attend_reference(const float* q, int n_q, const float* k, const float* v, s
   }
 }
 
-void attend_f16_reference(const float* q, int n_q, const uint16_t* k, const uint16_t* v,
-                          size_t kv_stride, int64_t len, int head_dim, float scale, float* out) {
+}  // namespace
+
+void attend_reference(const AttendRows& rows, const float* k, const float* v, size_t kv_stride,
+                      int head_dim, float scale) {
+  for (int r = 0; r < rows.n_rows; ++r) {
+    const size_t at = size_t(r) * rows.row_stride;
+    attend_row(rows.q + at, rows.n_q, k, v, kv_stride, rows.len[r], head_dim, scale, rows.out + at);
+  }
+}
+
+void attend_f16_reference(const AttendRows& rows, const uint16_t* k, const uint16_t* v,
+                          size_t kv_stride, int head_dim, float scale) {
+  int64_t len = 0;
+  for (int r = 0; r < rows.n_rows; ++r) len = std::max(len, rows.len[r]);
   thread_local std::vector<float> kf, vf;  // [len, head_dim]
   kf.resize(size_t(len) * size_t(head_dim));
   vf.resize(kf.size());
@@ -51,7 +66,7 @@ void attend_f16_reference(const float* q, int n_q, const uint16_t* k, const uint
           fp16_to_f32(v[size_t(p) * kv_stride + size_t(d)]);
     }
   }
-  attend_reference(q, n_q, kf.data(), vf.data(), size_t(head_dim), len, head_dim, scale, out);
+  attend_reference(rows, kf.data(), vf.data(), size_t(head_dim), head_dim, scale);
 }
 
 void silu_mul_reference(const float* gate, const float* up, float* y, int64_t n) {

@@ -28,8 +28,9 @@ struct AttentionSpan {
 // For each of n_tokens query rows t:
 //   out[t, h] = sum_{p < span[t].len} softmax_p(q[t, h] . k[p, g] / sqrt(head_dim)) v[p, g]
 // q: [n_tokens, n_head * head_dim]; out: [n_tokens, n_head * head_dim]; every span's len >= 1.
-// Runs the table's attend (or attend_f16) kernel per (row, kv head) on the pool; no score matrix
-// is formed.
+// Runs the table's attend (or attend_f16) kernel on the pool, per kv head and run of consecutive
+// rows over the same cache; no score matrix is formed. Each row's result is the same, bit for bit,
+// whatever the other rows of the batch.
 void attention(const KernelTable& k, const float* q, const AttentionSpan* spans, float* out,
                int64_t n_tokens, const AttentionShape& s, ThreadPool& pool);
 

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <type_traits>
+#include <utility>
 
 #include "kernels/kernels.h"
 #include "kernels/reference_ops.h"

@@ -51,11 +51,10 @@ void attention(ThreadPool& pool, const float* q, const float* k, const float* v,
   const int64_t width = n_head * d;
   const float scale = 1.0f / std::sqrt(float(d));
   const KernelTable& kt = select_kernels();
-  // Without a mask every query of a head reads the same keys and values, so kQueries of them are
-  // gathered into one call (contiguous rows, as attend takes grouped heads) and share each block
-  // of keys and values. Causal queries see different lengths and go one by one.
-  constexpr int64_t kQueries = 8;
-  const int64_t per_head = causal ? n_q : (n_q + kQueries - 1) / kQueries;
+  // kAttendQueries queries of a head go to the kernel together and share each block of keys and
+  // values; causal ones each stop at their own position.
+  constexpr int64_t kQueries = kAttendQueries;
+  const int64_t per_head = (n_q + kQueries - 1) / kQueries;
   // Rows of all heads side by side put one head's positions `width` floats apart, a stride at
   // which a block of them maps onto a few cache sets only. When enough queries share them, the
   // keys and values are first copied into one dense [n_kv, d] plane per head.
@@ -73,22 +72,20 @@ void attention(ThreadPool& pool, const float* q, const float* k, const float* v,
   const float* v_planes = copy ? v_copy.data() : v;
   const size_t kv_stride = size_t(planes ? d : width);
   pool.parallel_for(size_t(per_head * n_head), [&](size_t begin, size_t end, int) {
-    std::vector<float> qs(size_t(kQueries * d)), os(size_t(kQueries * d));
+    int64_t lens[kQueries];
     for (size_t job = begin; job < end; ++job) {
-      const int64_t h = int64_t(job) / per_head, j = int64_t(job) % per_head;
+      const int64_t h = int64_t(job) / per_head, t0 = int64_t(job) % per_head * kQueries;
       const float* kh = planes ? k_planes + h * n_kv * d : k + h * d;
       const float* vh = planes ? v_planes + h * n_kv * d : v + h * d;
-      if (causal) {
-        const int64_t row = j * width + h * d;
-        kt.attend(q + row, 1, kh, vh, kv_stride, n_kv - n_q + j + 1, int(d), scale, out + row);
-        continue;
-      }
-      const int64_t t0 = j * kQueries, nq = std::min(kQueries, n_q - t0);
-      for (int64_t i = 0; i < nq; ++i)
-        std::copy_n(q + (t0 + i) * width + h * d, d, qs.data() + i * d);
-      kt.attend(qs.data(), int(nq), kh, vh, kv_stride, n_kv, int(d), scale, os.data());
-      for (int64_t i = 0; i < nq; ++i)
-        std::copy_n(os.data() + i * d, d, out + (t0 + i) * width + h * d);
+      AttendRows rows;
+      rows.q = q + t0 * width + h * d;
+      rows.out = out + t0 * width + h * d;
+      rows.row_stride = size_t(width);
+      rows.len = lens;
+      rows.n_rows = int(std::min(kQueries, n_q - t0));
+      rows.n_q = 1;
+      for (int i = 0; i < rows.n_rows; ++i) lens[i] = causal ? n_kv - n_q + t0 + i + 1 : n_kv;
+      kt.attend(rows, kh, vh, kv_stride, int(d), scale);
     }
   });
 }
