@@ -191,7 +191,7 @@ void check_rows(const KernelTable& t, const RowsCase& c, bool f16) {
   }
 }
 
-// Alone, rows of 1, 2 or 4 heads run by positions and rows of 7 or 8 by queries; together, all
+// Alone, rows of up to 7 heads run by positions and rows of 8 or 16 by queries; together, all
 // run by queries, in calls of up to kAttendQueries queries that split rows across calls. Spans
 // end inside and at the edges of the 64-position blocks and run past the call's other rows.
 const RowsCase kRowsCases[] = {
