@@ -213,8 +213,8 @@ void fma_peak(benchmark::State& state) {
 }
 #endif
 
-// The attend kernel on Qwen2.5-0.5B's shape (7 query heads per key/value head, head_dim 64) or
-// Llama-3.2-1B's (4 per head), with the key/value head's positions contiguous, as in KvCache;
+// The attend kernel on Qwen2.5-0.5B's shape (7 query heads per key/value head, head_dim 64),
+// Llama-3.2-1B's (4 per head) or Whisper's (1 per head, as in its encoder), with the key/value head's positions contiguous, as in KvCache;
 // keys and values as float (Attend) or half (AttendF16). One row (decode), or as many consecutive
 // rows as make kAttendQueries queries (prefill).
 struct AttendShape {
@@ -264,7 +264,8 @@ void run_attend(benchmark::State& state, AttendShape s, bool f16, bool prefill) 
 }
 
 void register_all() {
-  for (const AttendShape s : {AttendShape{"qwen0.5b", 7, 64}, AttendShape{"llama1b", 4, 64}}) {
+  for (const AttendShape s : {AttendShape{"qwen0.5b", 7, 64}, AttendShape{"llama1b", 4, 64},
+                              AttendShape{"whisper", 1, 64}}) {
     for (const bool prefill : {false, true}) {
       for (const bool f16 : {false, true}) {
         const std::string name =
