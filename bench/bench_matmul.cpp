@@ -214,9 +214,10 @@ void fma_peak(benchmark::State& state) {
 #endif
 
 // The attend kernel on Qwen2.5-0.5B's shape (7 query heads per key/value head, head_dim 64),
-// Llama-3.2-1B's (4 per head) or Whisper's (1 per head, as in its encoder), with the key/value head's positions contiguous, as in KvCache;
-// keys and values as float (Attend) or half (AttendF16). One row (decode), or as many consecutive
-// rows as make kAttendQueries queries (prefill).
+// Llama-3.2-1B's (4 per head) or Whisper's (1 per head, as in its encoder), with the key/value
+// head's positions contiguous, as in KvCache; keys and values as float (Attend) or half
+// (AttendF16). One row (decode), or as many consecutive rows as make kAttendQueries queries
+// (prefill).
 struct AttendShape {
   const char* name;
   int n_q, head_dim;
