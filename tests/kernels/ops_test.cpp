@@ -1,7 +1,8 @@
 // The non-matmul kernels of every table (kernels.h) against double precision computed here:
 // attend (float and half caches) over shapes that cover the SIMD blocks and their tails, grouped
-// heads, peaked softmaxes and a head size the SIMD code leaves to the reference; silu_mul over a
-// wide range and tails.
+// heads, peaked softmaxes and a head size the SIMD code leaves to the reference, and over calls of
+// many rows, each of which must give the floats it gives alone; silu_mul over a wide range and
+// tails.
 #include <gtest/gtest.h>
 
 #include <cmath>
