@@ -16,6 +16,9 @@ const KernelTable& table();
 namespace avx512 {
 const KernelTable& table();
 }
+namespace avx512vnni {
+const KernelTable& table();
+}
 #endif
 
 const char* isa_name(Isa isa) {
@@ -26,6 +29,8 @@ const char* isa_name(Isa isa) {
       return "avx2";
     case Isa::kAvx512:
       return "avx512";
+    case Isa::kAvx512Vnni:
+      return "avx512vnni";
   }
   return "?";
 }
@@ -68,6 +73,8 @@ const KernelTable* kernel_table(Isa isa) {
       return &avx2::table();
     case Isa::kAvx512:
       return &avx512::table();
+    case Isa::kAvx512Vnni:
+      return &avx512vnni::table();
 #else
     default:
       return nullptr;
@@ -85,13 +92,15 @@ bool isa_supported(Isa isa) {
       return f.avx2 && f.fma && f.f16c;
     case Isa::kAvx512:
       return f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq && f.f16c;
+    case Isa::kAvx512Vnni:
+      return isa_supported(Isa::kAvx512) && f.avx512vnni;
   }
   return false;
 }
 
 std::vector<Isa> compiled_isas() {
   std::vector<Isa> out;
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni}) {
     if (kernel_table(isa)) out.push_back(isa);
   }
   return out;
@@ -99,16 +108,17 @@ std::vector<Isa> compiled_isas() {
 
 const KernelTable& select_kernels() {
   static const KernelTable* chosen = [] {
-    Isa limit = Isa::kAvx512;
+    Isa limit = Isa::kAvx512Vnni;
     if (const char* env = std::getenv("OMNI_ISA")) {
       bool known = false;
-      for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+      for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni}) {
         if (std::strcmp(env, isa_name(isa)) == 0) {
           limit = isa;
           known = true;
         }
       }
-      if (!known) OMNI_LOG_WARN("OMNI_ISA=%s is not one of scalar, avx2, avx512; ignored", env);
+      if (!known)
+        OMNI_LOG_WARN("OMNI_ISA=%s is not one of scalar, avx2, avx512, avx512vnni; ignored", env);
     }
     const KernelTable* best = &reference_kernels();
     for (Isa isa : compiled_isas()) {

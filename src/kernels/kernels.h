@@ -17,7 +17,9 @@
 
 namespace omni {
 
-enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+// kAvx512Vnni: AVX-512 with VNNI (vpdpbusd), whose integer tiles add four byte products per lane in
+// one instruction.
+enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2, kAvx512Vnni = 3 };
 const char* isa_name(Isa isa);
 
 // dst[0..n) = values of the row at src; n a multiple of the block size.
@@ -122,7 +124,8 @@ const KernelTable* kernel_table(Isa isa);
 bool isa_supported(Isa isa);
 // Every ISA compiled into this build, scalar first.
 std::vector<Isa> compiled_isas();
-// The best supported table; the environment variable OMNI_ISA (scalar, avx2, avx512) lowers the
+// The best supported table; the environment variable OMNI_ISA (scalar, avx2, avx512,
+// avx512vnni) lowers the
 // choice, for testing and for comparing paths in benchmarks.
 const KernelTable& select_kernels();
 
