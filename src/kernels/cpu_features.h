@@ -15,6 +15,10 @@ struct CpuFeatures {
 };
 
 const CpuFeatures& cpu_features();
+// Whether this process may use AMX tiles: the CPU has AMX-TILE and AMX-INT8, and Linux granted the
+// tile data state (arch_prctl ARCH_REQ_XCOMP_PERM, asked once; without it the first tile
+// instruction faults).
+bool amx_permitted();
 // "avx2 fma f16c avx512f ..." for logs and bench reports.
 std::string cpu_features_string(const CpuFeatures& f);
 

@@ -19,6 +19,9 @@ const KernelTable& table();
 namespace avx512vnni {
 const KernelTable& table();
 }
+namespace amx {
+const KernelTable& table();
+}
 #endif
 
 const char* isa_name(Isa isa) {
@@ -31,6 +34,8 @@ const char* isa_name(Isa isa) {
       return "avx512";
     case Isa::kAvx512Vnni:
       return "avx512vnni";
+    case Isa::kAmx:
+      return "amx";
   }
   return "?";
 }
@@ -75,6 +80,8 @@ const KernelTable* kernel_table(Isa isa) {
       return &avx512::table();
     case Isa::kAvx512Vnni:
       return &avx512vnni::table();
+    case Isa::kAmx:
+      return &amx::table();
 #else
     default:
       return nullptr;
@@ -94,13 +101,15 @@ bool isa_supported(Isa isa) {
       return f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq && f.f16c;
     case Isa::kAvx512Vnni:
       return isa_supported(Isa::kAvx512) && f.avx512vnni;
+    case Isa::kAmx:
+      return isa_supported(Isa::kAvx512Vnni) && amx_permitted();
   }
   return false;
 }
 
 std::vector<Isa> compiled_isas() {
   std::vector<Isa> out;
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni}) {
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni, Isa::kAmx}) {
     if (kernel_table(isa)) out.push_back(isa);
   }
   return out;
@@ -108,17 +117,18 @@ std::vector<Isa> compiled_isas() {
 
 const KernelTable& select_kernels() {
   static const KernelTable* chosen = [] {
-    Isa limit = Isa::kAvx512Vnni;
+    Isa limit = Isa::kAmx;
     if (const char* env = std::getenv("OMNI_ISA")) {
       bool known = false;
-      for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni}) {
+      for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni, Isa::kAmx}) {
         if (std::strcmp(env, isa_name(isa)) == 0) {
           limit = isa;
           known = true;
         }
       }
       if (!known)
-        OMNI_LOG_WARN("OMNI_ISA=%s is not one of scalar, avx2, avx512, avx512vnni; ignored", env);
+        OMNI_LOG_WARN("OMNI_ISA=%s is not one of scalar, avx2, avx512, avx512vnni, amx; ignored",
+                      env);
     }
     const KernelTable* best = &reference_kernels();
     for (Isa isa : compiled_isas()) {

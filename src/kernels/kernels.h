@@ -18,8 +18,8 @@
 namespace omni {
 
 // kAvx512Vnni: AVX-512 with VNNI (vpdpbusd), whose integer tiles add four byte products per lane in
-// one instruction.
-enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2, kAvx512Vnni = 3 };
+// one instruction. kAmx: that table with AMX-INT8 tiles for prompts (vec_dot_tile16).
+enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2, kAvx512Vnni = 3, kAmx = 4 };
 const char* isa_name(Isa isa);
 
 // dst[0..n) = values of the row at src; n a multiple of the block size.
@@ -67,6 +67,15 @@ void q8_0_block_info(const void* a, int64_t n, Q8_0BlockInfo* info);
 // quantize_row (tensor/quantize.h).
 using QuantizeActFn = void (*)(const float* x, void* dst, int64_t n);
 
+// The tile of two consecutive groups of interleaved rows (16 rows, group0 then the group after it)
+// and kTile16Cols activation rows, for prompts: for r < 2 * kInterleaveRows and c < kTile16Cols,
+//   y[c * y_stride + r] = vec_dot(n, row r of the two groups, a + c * a_stride)
+// bit for bit, as vec_dot_tile8 gives them; a_info as there. Set only where a table has matrix
+// units (AMX) and only for the types they serve; matmul uses vec_dot_tile8 elsewhere.
+constexpr int kTile16Cols = 16;
+using VecDotTile16Fn = void (*)(int64_t n, const void* group0, const void* a, size_t a_stride,
+                                const Q8_0BlockInfo* a_info, float* y, size_t y_stride);
+
 // The query rows of one attend call: n_rows rows of n_q query heads that share one key/value
 // head. Row r's heads are q + r * row_stride (n_q rows of head_dim floats, contiguous); they
 // attend to the first len[r] >= 1 cached positions, and their outputs go to out + r * row_stride,
@@ -105,9 +114,10 @@ struct KernelTable {
   Isa isa;
   DequantizeRowFn dequantize[kDTypeIdLimit];  // indexed by DType id; nullptr = not supported
   VecDotFn vec_dot[kDTypeIdLimit];
-  VecDotTileFn vec_dot_tile[kDTypeIdLimit];    // set wherever vec_dot is
-  VecDotTile8Fn vec_dot_tile8[kDTypeIdLimit];  // set for every interleavable type
-  QuantizeActFn quantize_act[kDTypeIdLimit];   // set for the activation types Q8_0 and Q8_K
+  VecDotTileFn vec_dot_tile[kDTypeIdLimit];      // set wherever vec_dot is
+  VecDotTile8Fn vec_dot_tile8[kDTypeIdLimit];    // set for every interleavable type
+  VecDotTile16Fn vec_dot_tile16[kDTypeIdLimit];  // set for some of them, or none
+  QuantizeActFn quantize_act[kDTypeIdLimit];     // set for the activation types Q8_0 and Q8_K
   AttendFn attend;
   AttendF16Fn attend_f16;
   SiluMulFn silu_mul;
@@ -125,7 +135,7 @@ bool isa_supported(Isa isa);
 // Every ISA compiled into this build, scalar first.
 std::vector<Isa> compiled_isas();
 // The best supported table; the environment variable OMNI_ISA (scalar, avx2, avx512,
-// avx512vnni) lowers the
+// avx512vnni, amx) lowers the
 // choice, for testing and for comparing paths in benchmarks.
 const KernelTable& select_kernels();
 

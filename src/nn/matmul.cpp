@@ -94,8 +94,11 @@ void matmuls(const KernelTable& k, std::span<const MatmulJob> jobs, const float*
   // activations (at most kChunkBytes, a whole number of tiles of both kinds) stay in L2 while the
   // groups pass over them. Every element is the table's vec_dot (a property of vec_dot_tile and
   // vec_dot_tile8), whatever the split.
+  // Where the table has a vec_dot_tile16 for an interleaved type, pairs of its groups take their
+  // tokens 16 at a time, and the rest (fewer than 16, or a group without its pair in the range)
+  // through vec_dot_tile8: the same floats either way.
   constexpr size_t kChunkBytes = size_t(192) << 10;
-  constexpr int64_t kTiles = std::lcm(kTileCols, kTile8Cols);
+  constexpr int64_t kTiles = std::lcm(std::lcm(kTileCols, kTile8Cols), kTile16Cols);
   const int64_t chunk =
       std::max<int64_t>(kTiles, int64_t(kChunkBytes / act_stride) / kTiles * kTiles);
   pool.parallel_for(n_groups, [&](size_t begin, size_t end, int) {
@@ -111,13 +114,28 @@ void matmuls(const KernelTable& k, std::span<const MatmulJob> jobs, const float*
           const int64_t r0 = int64_t(g - first_group[i]) * kInterleaveRows;
           const uint8_t* group = static_cast<const uint8_t*>(w.data) + size_t(r0) * w.nb[1];
           const VecDotTile8Fn tile = k.vec_dot_tile8[uint32_t(w.type)];
-          for (int64_t t = t0; t < t1; t += kTile8Cols) {
-            const int nc = int(std::min<int64_t>(kTile8Cols, t1 - t));
-            const Q8_0BlockInfo* info =
-                block_info ? scratch.block_info.data() + t * (n_in / kQK8_0) : nullptr;
-            tile(n_in, group, act + size_t(t) * act_stride, act_stride, info, nc,
-                 y + t * n_out + r0, size_t(n_out));
+          const VecDotTile16Fn tile16 = k.vec_dot_tile16[uint32_t(w.type)];
+          auto info_at = [&](int64_t t) {
+            return block_info ? scratch.block_info.data() + t * (n_in / kQK8_0) : nullptr;
+          };
+          int64_t t = t0;
+          const bool pair =
+              tile16 && t1 - t0 >= kTile16Cols && g + 1 < end && g + 1 < first_group[i + 1];
+          if (pair) {
+            for (; t + kTile16Cols <= t1; t += kTile16Cols) {
+              tile16(n_in, group, act + size_t(t) * act_stride, act_stride, info_at(t),
+                     y + t * n_out + r0, size_t(n_out));
+            }
           }
+          for (int64_t r = r0; r < r0 + (pair ? 2 : 1) * kInterleaveRows; r += kInterleaveRows) {
+            const uint8_t* rows = static_cast<const uint8_t*>(w.data) + size_t(r) * w.nb[1];
+            for (int64_t tt = t; tt < t1; tt += kTile8Cols) {
+              const int nc = int(std::min<int64_t>(kTile8Cols, t1 - tt));
+              tile(n_in, rows, act + size_t(tt) * act_stride, act_stride, info_at(tt), nc,
+                   y + tt * n_out + r, size_t(n_out));
+            }
+          }
+          if (pair) ++g;
           continue;
         }
         const int64_t r0 = int64_t(g - first_group[i]) * kTileRows;

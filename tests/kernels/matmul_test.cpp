@@ -144,16 +144,34 @@ TEST(Matmul, GroupedProductsEqualSingleOnes) {
 
 // Interleaved rows (tensor/interleave.h) multiply to the plain matrix's floats bit for bit, on
 // every table this CPU runs, for decode, prefill and odd token counts (every tile width up to
-// kTile8Cols), on any thread count, alone and grouped with a plain product.
+// kTile8Cols, and kTile16Cols), on any thread count, alone and grouped with a plain product.
 TEST(Matmul, InterleavedRowsGiveThePlainResult) {
-  const Case cases[] = {
-      {DType::Q4_0, 256, 24, 7}, {DType::Q5_0, 96, 16, 5},  {DType::Q4_0, 32, 8, 1},
-      {DType::Q5_0, 896, 40, 1}, {DType::Q8_0, 160, 16, 4}, {DType::Q8_0, 896, 24, 1},
-      {DType::Q4_0, 128, 8, 64}, {DType::Q4_K, 256, 16, 1}, {DType::Q4_K, 512, 24, 5},
-      {DType::Q4_K, 256, 8, 64}, {DType::Q6_K, 256, 8, 3},  {DType::Q6_K, 768, 16, 1},
-      {DType::Q4_0, 64, 16, 5},  {DType::Q4_0, 96, 8, 3},   {DType::Q8_0, 64, 8, 6},
-      {DType::F16, 896, 16, 1},  {DType::F16, 48, 24, 7},   {DType::F16, 16, 8, 2},
-      {DType::BF16, 64, 16, 1},  {DType::BF16, 112, 8, 5}};
+  const Case cases[] = {{DType::Q4_0, 256, 24, 7},
+                        {DType::Q5_0, 96, 16, 5},
+                        {DType::Q4_0, 32, 8, 1},
+                        {DType::Q5_0, 896, 40, 1},
+                        {DType::Q8_0, 160, 16, 4},
+                        {DType::Q8_0, 896, 24, 1},
+                        {DType::Q4_0, 128, 8, 64},
+                        {DType::Q4_K, 256, 16, 1},
+                        {DType::Q4_K, 512, 24, 5},
+                        {DType::Q4_K, 256, 8, 64},
+                        {DType::Q6_K, 256, 8, 3},
+                        {DType::Q6_K, 768, 16, 1},
+                        {DType::Q4_0, 64, 16, 5},
+                        {DType::Q4_0, 96, 8, 3},
+                        {DType::Q8_0, 64, 8, 6},
+                        {DType::F16, 896, 16, 1},
+                        {DType::F16, 48, 24, 7},
+                        {DType::F16, 16, 8, 2},
+                        {DType::BF16, 64, 16, 1},
+                        {DType::BF16, 112, 8, 5},
+                        // Pairs of groups by 16 tokens (vec_dot_tile16, where a table has it), with
+                        // tails of tokens and a group left without its pair.
+                        {DType::Q4_0, 256, 40, 37},
+                        {DType::Q8_0, 160, 32, 16},
+                        {DType::Q4_0, 64, 16, 48},
+                        {DType::Q8_0, 96, 24, 35}};
   for (Isa isa : compiled_isas()) {
     if (!isa_supported(isa)) continue;
     const KernelTable& k = *kernel_table(isa);
