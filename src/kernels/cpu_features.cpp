@@ -6,9 +6,9 @@
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
+#include <unistd.h>
 #if defined(__x86_64__) && defined(__linux__)
 #include <sys/syscall.h>
-#include <unistd.h>
 #endif
 
 namespace omni {
@@ -74,6 +74,17 @@ CpuFeatures detect() {
 const CpuFeatures& cpu_features() {
   static const CpuFeatures features = detect();
   return features;
+}
+
+size_t l2_cache_bytes() {
+  static const size_t bytes = [] {
+#if defined(_SC_LEVEL2_CACHE_SIZE)
+    const long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    if (l2 > 0) return size_t(l2);
+#endif
+    return size_t(512) << 10;
+  }();
+  return bytes;
 }
 
 bool amx_permitted() {

@@ -2,6 +2,7 @@
 // save the wide registers).
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace omni {
@@ -19,6 +20,8 @@ const CpuFeatures& cpu_features();
 // tile data state (arch_prctl ARCH_REQ_XCOMP_PERM, asked once; without it the first tile
 // instruction faults).
 bool amx_permitted();
+// The L2 cache of one core in bytes, from the C library (512 KiB where it does not say).
+size_t l2_cache_bytes();
 // "avx2 fma f16c avx512f ..." for logs and bench reports.
 std::string cpu_features_string(const CpuFeatures& f);
 

@@ -67,14 +67,14 @@ void q8_0_block_info(const void* a, int64_t n, Q8_0BlockInfo* info);
 // quantize_row (tensor/quantize.h).
 using QuantizeActFn = void (*)(const float* x, void* dst, int64_t n);
 
-// The tile of two consecutive groups of interleaved rows (16 rows, group0 then the group after it)
-// and kTile16Cols activation rows, for prompts: for r < 2 * kInterleaveRows and c < kTile16Cols,
+// The tiles of two consecutive groups of interleaved rows (16 rows, group0 then the group after
+// it) and nc activation rows, nc a multiple of kTile16Cols, for prompts: for r < 16 and c < nc,
 //   y[c * y_stride + r] = vec_dot(n, row r of the two groups, a + c * a_stride)
 // bit for bit, as vec_dot_tile8 gives them; a_info as there. Set only where a table has matrix
-// units (AMX) and only for the types they serve; matmul uses vec_dot_tile8 elsewhere.
+// units (AMX), for the types they serve; matmul uses vec_dot_tile8 elsewhere.
 constexpr int kTile16Cols = 16;
 using VecDotTile16Fn = void (*)(int64_t n, const void* group0, const void* a, size_t a_stride,
-                                const Q8_0BlockInfo* a_info, float* y, size_t y_stride);
+                                const Q8_0BlockInfo* a_info, int nc, float* y, size_t y_stride);
 
 // The query rows of one attend call: n_rows rows of n_q query heads that share one key/value
 // head. Row r's heads are q + r * row_stride (n_q rows of head_dim floats, contiguous); they

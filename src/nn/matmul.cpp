@@ -4,6 +4,7 @@
 #include <cassert>
 #include <numeric>
 
+#include "kernels/cpu_features.h"
 #include "tensor/interleave.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/quantize.h"
@@ -91,16 +92,16 @@ void matmuls(const KernelTable& k, std::span<const MatmulJob> jobs, const float*
   // Threads take ranges of groups (which may run from one product into the next). Within a range,
   // each group of rows is multiplied by a chunk of tokens, kTileCols tokens per tile (kTile8Cols
   // for interleaved rows): the rows stay in L1 while the tokens stream by, and the chunk's
-  // activations (at most kChunkBytes, a whole number of tiles of both kinds) stay in L2 while the
-  // groups pass over them. Every element is the table's vec_dot (a property of vec_dot_tile and
-  // vec_dot_tile8), whatever the split.
+  // activations (3/8 of the core's L2, a whole number of tiles of every kind) stay in L2 while
+  // the groups pass over them. Every element is the table's vec_dot (a property of vec_dot_tile
+  // and vec_dot_tile8), whatever the split.
   // Where the table has a vec_dot_tile16 for an interleaved type, pairs of its groups take their
   // tokens 16 at a time, and the rest (fewer than 16, or a group without its pair in the range)
   // through vec_dot_tile8: the same floats either way.
-  constexpr size_t kChunkBytes = size_t(192) << 10;
+  static const size_t chunk_bytes = l2_cache_bytes() / 8 * 3;
   constexpr int64_t kTiles = std::lcm(std::lcm(kTileCols, kTile8Cols), kTile16Cols);
   const int64_t chunk =
-      std::max<int64_t>(kTiles, int64_t(kChunkBytes / act_stride) / kTiles * kTiles);
+      std::max<int64_t>(kTiles, int64_t(chunk_bytes / act_stride) / kTiles * kTiles);
   pool.parallel_for(n_groups, [&](size_t begin, size_t end, int) {
     for (int64_t t0 = 0; t0 < n_tokens; t0 += chunk) {
       const int64_t t1 = std::min(n_tokens, t0 + chunk);
@@ -122,10 +123,10 @@ void matmuls(const KernelTable& k, std::span<const MatmulJob> jobs, const float*
           const bool pair =
               tile16 && t1 - t0 >= kTile16Cols && g + 1 < end && g + 1 < first_group[i + 1];
           if (pair) {
-            for (; t + kTile16Cols <= t1; t += kTile16Cols) {
-              tile16(n_in, group, act + size_t(t) * act_stride, act_stride, info_at(t),
-                     y + t * n_out + r0, size_t(n_out));
-            }
+            const int nc = int((t1 - t0) / kTile16Cols * kTile16Cols);
+            tile16(n_in, group, act + size_t(t) * act_stride, act_stride, info_at(t), nc,
+                   y + t * n_out + r0, size_t(n_out));
+            t += nc;
           }
           for (int64_t r = r0; r < r0 + (pair ? 2 : 1) * kInterleaveRows; r += kInterleaveRows) {
             const uint8_t* rows = static_cast<const uint8_t*>(w.data) + size_t(r) * w.nb[1];

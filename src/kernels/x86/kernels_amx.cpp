@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "base/aligned_buffer.h"
 #include "kernels/kernels.h"
 #include "kernels/reference_ops.h"
 #include "kernels/tile_by_dots.h"
@@ -27,17 +28,18 @@ namespace {
 
 namespace {
 
-// One tile product per 32-element block b, for 16 tokens and 16 weight rows:
+// One tile product per 32-element block blk, for 16 tokens and 16 weight rows:
 //   C[t][r] = sum_j A[t][j] * B[j / 4][4 r + j % 4]      (tdpbssd: signed x signed bytes)
-// A (tmm1): 16 tokens x 32 bytes, the activation blocks' levels, loaded in place (row t at
-//   a + t * as, the stride between tokens);
-// B (tmm2): 8 rows x 64 bytes: row k holds elements 4k .. 4k+3 of each of the 16 weight rows,
-//   as signed levels; the interleaved layout already keeps 4 elements of each row together, so
-//   B is two groups' 32-byte chunks side by side (plus unpacking, for Q4_0);
-// C (tmm0): 16 tokens x 16 int32, the exact block sums, zeroed for each block.
+// A: 16 tokens x 32 bytes, the activation blocks' levels, loaded in place (row t at a + t * as);
+// B: 8 rows x 64 bytes: row k holds elements 4k .. 4k+3 of each of the 16 weight rows, as signed
+//   levels. The interleaved layout already keeps 4 elements of each row together, so B is the two
+//   groups' 32-byte chunks side by side (Q4_0 unpacked to levels minus 8); each call builds the B
+//   of every block once, before the tokens, and reuses them for each 16 tokens;
+// C: 16 tokens x 16 int32, the exact block sums, zeroed for each block.
 // Each token then takes acc[t] = fma(dw * d_t, float(C[t]), acc[t]): the float operations of
 // Interleaved8Tile and Q8Interleaved8Tile in the same order, so each result is the table's
-// vec_dot bit for bit.
+// vec_dot bit for bit. Consecutive blocks use two sets of tiles (C, A, B = tiles 0, 1, 2 and
+// 3, 4, 5), so that one block's product runs while the other's sums are scaled.
 struct alignas(64) TileConfig {
   uint8_t palette = 1;
   uint8_t start_row = 0;
@@ -47,19 +49,23 @@ struct alignas(64) TileConfig {
 };
 constexpr TileConfig tile_config() {
   TileConfig c;
-  c.colsb[0] = 64;  // C: 16 int32 per token
-  c.rows[0] = 16;
-  c.colsb[1] = 32;  // A: one block's 32 levels per token
-  c.rows[1] = 16;
-  c.colsb[2] = 64;  // B: 4 bytes of each of 16 rows, per 4 elements of the block
-  c.rows[2] = 8;
+  for (int i : {0, 3}) {
+    c.colsb[i] = 64;  // C: 16 int32 per token
+    c.rows[i] = 16;
+    c.colsb[i + 1] = 32;  // A: one block's 32 levels per token
+    c.rows[i + 1] = 16;
+    c.colsb[i + 2] = 64;  // B: 4 bytes of each of 16 rows, per 4 elements of the block
+    c.rows[i + 2] = 8;
+  }
   return c;
 }
 constexpr TileConfig kTileConfig = tile_config();
 
-// B for one block of two Q4_0 groups: levels minus 8 (signed), low nibbles of chunk k to row k,
-// high nibbles (elements 16 + 4k ..) to row 4 + k.
-inline void b_rows(const BlockQ4_0x8& g0, const BlockQ4_0x8& g1, int8_t (*b)[64]) {
+using BTile = int8_t[8][64];
+
+// B for one block of two Q4_0 groups: levels minus 8, low nibbles of chunk k to row k, high
+// nibbles (elements 16 + 4k ..) to row 4 + k.
+inline void b_rows(const BlockQ4_0x8& g0, const BlockQ4_0x8& g1, BTile& b) {
   const __m512i low4 = _mm512_set1_epi8(0x0f), eight = _mm512_set1_epi8(8);
   for (int k = 0; k < 4; ++k) {
     const __m512i x = _mm512_inserti64x4(
@@ -71,48 +77,81 @@ inline void b_rows(const BlockQ4_0x8& g0, const BlockQ4_0x8& g1, int8_t (*b)[64]
   }
 }
 // B for one block of two Q8_0 groups: the levels as they are.
-inline void b_rows(const BlockQ8_0x8& g0, const BlockQ8_0x8& g1, int8_t (*b)[64]) {
+inline void b_rows(const BlockQ8_0x8& g0, const BlockQ8_0x8& g1, BTile& b) {
   for (int k = 0; k < 8; ++k) {
-    std::memcpy(b[k], g0.qs[k], 32);
-    std::memcpy(b[k] + 32, g1.qs[k], 32);
+    _mm512_store_si512(
+        b[k],
+        _mm512_inserti64x4(
+            _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g0.qs[k]))),
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g1.qs[k])), 1));
   }
+}
+
+// The B tiles of a call: one per block, grown as needed, one buffer per thread.
+BTile* b_tiles(int64_t nb) {
+  thread_local AlignedBuffer<BTile> tiles;
+  if (tiles.size() < size_t(nb)) tiles = AlignedBuffer<BTile>(size_t(nb));
+  return tiles.data();
 }
 
 template <typename Group>
 void amx_tile16(int64_t n, const void* group0, const void* a, size_t as, const Q8_0BlockInfo* info,
-                float* y, size_t ys) {
+                int nc, float* y, size_t ys) {
   const int64_t nb = n / 32;
   const Group* g0 = static_cast<const Group*>(group0);
   const Group* g1 = g0 + nb;
-  const uint8_t* act = static_cast<const uint8_t*>(a);
-  alignas(64) int8_t b[8][64];
-  alignas(64) int32_t c[16][16];
-  __m512 acc[kTile16Cols];
-  for (__m512& v : acc) v = _mm512_setzero_ps();
+  BTile* b = b_tiles(nb);
+  for (int64_t blk = 0; blk < nb; ++blk) b_rows(g0[blk], g1[blk], b[blk]);
+  alignas(64) int32_t c[2][16][16];
   _tile_loadconfig(&kTileConfig);
-  for (int64_t blk = 0; blk < nb; ++blk) {
-    b_rows(g0[blk], g1[blk], b);
-    _tile_loadd(2, b, 64);
-    _tile_loadd(1, act + size_t(blk) * sizeof(BlockQ8_0) + offsetof(BlockQ8_0, qs), as);
-    _tile_zero(0);
-    _tile_dpbssd(0, 1, 2);
-    _tile_stored(0, c, 64);
-    const __m512 dw = _mm512_cvtph_ps(
-        _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g1[blk].d)),
-                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(g0[blk].d))));
-    for (int t = 0; t < kTile16Cols; ++t) {
-      float da;
-      if constexpr (std::is_same_v<Group, BlockQ4_0x8>) {
-        da = info[t * nb + blk].d;
-      } else {
-        da = half_hw(reinterpret_cast<const BlockQ8_0*>(act + size_t(t) * as)[blk].d);
+  for (int t0 = 0; t0 < nc; t0 += kTile16Cols) {
+    const uint8_t* act = static_cast<const uint8_t*>(a) + size_t(t0) * as;
+    const uint8_t* a_qs = act + offsetof(BlockQ8_0, qs);
+    __m512 acc[kTile16Cols];
+    for (__m512& v : acc) v = _mm512_setzero_ps();
+    auto scale = [&](int64_t blk, const int32_t(*cb)[16]) {
+      const __m512 dw = _mm512_cvtph_ps(
+          _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g1[blk].d)),
+                           _mm_loadu_si128(reinterpret_cast<const __m128i*>(g0[blk].d))));
+      for (int t = 0; t < kTile16Cols; ++t) {
+        float da;
+        if constexpr (std::is_same_v<Group, BlockQ4_0x8>) {
+          da = info[(t0 + t) * nb + blk].d;
+        } else {
+          da = half_hw(reinterpret_cast<const BlockQ8_0*>(act + size_t(t) * as)[blk].d);
+        }
+        acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dw, _mm512_set1_ps(da)),
+                                 _mm512_cvtepi32_ps(_mm512_load_si512(cb[t])), acc[t]);
       }
-      acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dw, _mm512_set1_ps(da)),
-                               _mm512_cvtepi32_ps(_mm512_load_si512(c[t])), acc[t]);
+    };
+    // Block blk's product is issued one block ahead of its scaling, into tile set blk % 2.
+    // (GCC's tile intrinsics name their tiles by literal numbers.)
+    const auto a_blk = [&](int64_t blk) { return a_qs + size_t(blk) * sizeof(BlockQ8_0); };
+    const auto issue0 = [&](int64_t blk) {
+      _tile_loadd(2, b[blk], 64);
+      _tile_loadd(1, a_blk(blk), as);
+      _tile_zero(0);
+      _tile_dpbssd(0, 1, 2);
+      _tile_stored(0, c[0], 64);
+    };
+    const auto issue3 = [&](int64_t blk) {
+      _tile_loadd(5, b[blk], 64);
+      _tile_loadd(4, a_blk(blk), as);
+      _tile_zero(3);
+      _tile_dpbssd(3, 4, 5);
+      _tile_stored(3, c[1], 64);
+    };
+    issue0(0);
+    for (int64_t blk = 0; blk < nb; blk += 2) {
+      if (blk + 1 < nb) issue3(blk + 1);
+      scale(blk, c[0]);
+      if (blk + 1 >= nb) break;
+      if (blk + 2 < nb) issue0(blk + 2);
+      scale(blk + 1, c[1]);
     }
+    for (int t = 0; t < kTile16Cols; ++t) _mm512_storeu_ps(y + size_t(t0 + t) * ys, acc[t]);
   }
   _tile_release();
-  for (int t = 0; t < kTile16Cols; ++t) _mm512_storeu_ps(y + size_t(t) * ys, acc[t]);
 }
 
 constexpr KernelTable make_amx_table() {
