@@ -171,7 +171,8 @@ TEST(Matmul, InterleavedRowsGiveThePlainResult) {
                         {DType::Q4_0, 256, 40, 37},
                         {DType::Q8_0, 160, 32, 16},
                         {DType::Q4_0, 64, 16, 48},
-                        {DType::Q8_0, 96, 24, 35}};
+                        {DType::Q8_0, 96, 24, 35},
+                        {DType::Q5_0, 128, 32, 21}};
   for (Isa isa : compiled_isas()) {
     if (!isa_supported(isa)) continue;
     const KernelTable& k = *kernel_table(isa);

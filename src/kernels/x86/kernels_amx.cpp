@@ -1,4 +1,4 @@
-// AMX kernels: the avx512vnni table, plus vec_dot_tile16 for interleaved Q4_0 and Q8_0 rows,
+// AMX kernels: the avx512vnni table, plus vec_dot_tile16 for interleaved Q4_0, Q5_0 and Q8_0 rows,
 // which multiplies 16 tokens by 16 weight rows per block with one AMX-INT8 tile product
 // (tdpbssd). Compiled with the AVX-512 flags, -mavx512vnni, -mamx-tile and -mamx-int8; only
 // reached when isa_supported(Isa::kAmx), which includes Linux's permission to use the tiles.
@@ -33,8 +33,8 @@ namespace {
 // A: 16 tokens x 32 bytes, the activation blocks' levels, loaded in place (row t at a + t * as);
 // B: 8 rows x 64 bytes: row k holds elements 4k .. 4k+3 of each of the 16 weight rows, as signed
 //   levels. The interleaved layout already keeps 4 elements of each row together, so B is the two
-//   groups' 32-byte chunks side by side (Q4_0 unpacked to levels minus 8); each call builds the B
-//   of every block once, before the tokens, and reuses them for each 16 tokens;
+//   groups' 32-byte chunks side by side (Q4_0 / Q5_0 unpacked to levels minus 8 / 16); each call
+//   builds the B of every block once, before the tokens, and reuses them for each 16 tokens;
 // C: 16 tokens x 16 int32, the exact block sums, zeroed for each block.
 // Each token then takes acc[t] = fma(dw * d_t, float(C[t]), acc[t]): the float operations of
 // Interleaved8Tile and Q8Interleaved8Tile in the same order, so each result is the table's
@@ -63,27 +63,34 @@ constexpr TileConfig kTileConfig = tile_config();
 
 using BTile = int8_t[8][64];
 
-// B for one block of two Q4_0 groups: levels minus 8, low nibbles of chunk k to row k, high
-// nibbles (elements 16 + 4k ..) to row 4 + k.
-inline void b_rows(const BlockQ4_0x8& g0, const BlockQ4_0x8& g1, BTile& b) {
-  const __m512i low4 = _mm512_set1_epi8(0x0f), eight = _mm512_set1_epi8(8);
-  for (int k = 0; k < 4; ++k) {
-    const __m512i x = _mm512_inserti64x4(
-        _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g0.qs[k]))),
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g1.qs[k])), 1);
-    _mm512_store_si512(b[k], _mm512_sub_epi8(_mm512_and_si512(x, low4), eight));
-    _mm512_store_si512(b[4 + k],
-                       _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(x, 4), low4), eight));
-  }
-}
-// B for one block of two Q8_0 groups: the levels as they are.
-inline void b_rows(const BlockQ8_0x8& g0, const BlockQ8_0x8& g1, BTile& b) {
-  for (int k = 0; k < 8; ++k) {
-    _mm512_store_si512(
-        b[k],
-        _mm512_inserti64x4(
-            _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g0.qs[k]))),
-            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g1.qs[k])), 1));
+// Q8_0's interleaved groups, for amx_tile16 (their levels need no unpacking).
+struct Q8_0x8Levels {
+  using Group = BlockQ8_0x8;
+};
+
+// B for one block of two groups: elements 4k .. 4k+3 of each of the 16 rows in row k, as signed
+// levels. Q8_0: the levels as they are. Q4_0, Q5_0: the levels of Levels::levels minus the offset
+// (8 or 16); elements 4k .. and 16 + 4k .. of each row come from chunk k (rows k and 4 + k).
+template <typename Levels>
+inline void b_rows(const typename Levels::Group& g0, const typename Levels::Group& g1, BTile& b) {
+  auto store = [](int8_t* p, __m256i v) { _mm256_store_si256(reinterpret_cast<__m256i*>(p), v); };
+  auto load = [](const void* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); };
+  if constexpr (std::is_same_v<Levels, Q8_0x8Levels>) {
+    for (int k = 0; k < 8; ++k) {
+      store(b[k], load(g0.qs[k]));
+      store(b[k] + 32, load(g1.qs[k]));
+    }
+  } else {
+    const __m256i offset = _mm256_set1_epi8(int8_t(1 << Levels::kOffsetShift));
+    for (int k = 0; k < 4; ++k) {
+      __m256i lo, hi;
+      Levels::levels(g0, k, lo, hi);
+      store(b[k], _mm256_sub_epi8(lo, offset));
+      store(b[4 + k], _mm256_sub_epi8(hi, offset));
+      Levels::levels(g1, k, lo, hi);
+      store(b[k] + 32, _mm256_sub_epi8(lo, offset));
+      store(b[4 + k] + 32, _mm256_sub_epi8(hi, offset));
+    }
   }
 }
 
@@ -94,14 +101,16 @@ BTile* b_tiles(int64_t nb) {
   return tiles.data();
 }
 
-template <typename Group>
+// Levels: Q4_0x8Levels, Q5_0x8Levels (dot_tiles.inc) or Q8_0x8Levels.
+template <typename Levels>
 void amx_tile16(int64_t n, const void* group0, const void* a, size_t as, const Q8_0BlockInfo* info,
                 int nc, float* y, size_t ys) {
+  using Group = typename Levels::Group;
   const int64_t nb = n / 32;
   const Group* g0 = static_cast<const Group*>(group0);
   const Group* g1 = g0 + nb;
   BTile* b = b_tiles(nb);
-  for (int64_t blk = 0; blk < nb; ++blk) b_rows(g0[blk], g1[blk], b[blk]);
+  for (int64_t blk = 0; blk < nb; ++blk) b_rows<Levels>(g0[blk], g1[blk], b[blk]);
   alignas(64) int32_t c[2][16][16];
   _tile_loadconfig(&kTileConfig);
   for (int t0 = 0; t0 < nc; t0 += kTile16Cols) {
@@ -115,7 +124,7 @@ void amx_tile16(int64_t n, const void* group0, const void* a, size_t as, const Q
                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(g0[blk].d))));
       for (int t = 0; t < kTile16Cols; ++t) {
         float da;
-        if constexpr (std::is_same_v<Group, BlockQ4_0x8>) {
+        if constexpr (!std::is_same_v<Group, BlockQ8_0x8>) {
           da = info[(t0 + t) * nb + blk].d;
         } else {
           da = half_hw(reinterpret_cast<const BlockQ8_0*>(act + size_t(t) * as)[blk].d);
@@ -156,8 +165,9 @@ void amx_tile16(int64_t n, const void* group0, const void* a, size_t as, const Q
 
 constexpr KernelTable make_amx_table() {
   KernelTable t = make_table(Isa::kAmx);
-  t.vec_dot_tile16[uint32_t(DType::Q4_0)] = amx_tile16<BlockQ4_0x8>;
-  t.vec_dot_tile16[uint32_t(DType::Q8_0)] = amx_tile16<BlockQ8_0x8>;
+  t.vec_dot_tile16[uint32_t(DType::Q4_0)] = amx_tile16<Q4_0x8Levels>;
+  t.vec_dot_tile16[uint32_t(DType::Q5_0)] = amx_tile16<Q5_0x8Levels>;
+  t.vec_dot_tile16[uint32_t(DType::Q8_0)] = amx_tile16<Q8_0x8Levels>;
   return t;
 }
 
