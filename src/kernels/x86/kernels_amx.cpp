@@ -163,11 +163,144 @@ void amx_tile16(int64_t n, const void* group0, const void* a, size_t as, const Q
   _tile_release();
 }
 
+// ---- Q4_K: one tile product per 32-element group of a super-block (tdpbsud: signed activations
+// times unsigned levels 0..15), each group's sums times the rows' 6-bit group scales added in
+// 32 bits (vpmulld), the mins term from the activations' bsums (vpdpwssd), and the float sums of
+// Q4KInterleaved8Tile per super-block: the same integers and float operations, so each result is
+// the table's vec_dot bit for bit.
+
+// What a call prepares of one super-block of two Q4_K groups (16 rows), lane r = row r.
+struct Q4KPrepared {
+  BTile b[8];               // group g: elements 4k .. 4k+3 of each row in row k, levels 0..15
+  int32_t scale[8][16];     // group g's scale
+  int32_t min_pair[4][16];  // mins of groups 2p and 2p + 1 as two 16-bit halves
+  float d[16], dmin[16];
+};
+
+inline void prepare_q4k(const BlockQ4_Kx8& x, int half, Q4KPrepared& p) {
+  const __m256i low4 = _mm256_set1_epi8(0x0f), low6 = _mm256_set1_epi8(0x3f),
+                top2 = _mm256_set1_epi8(0x30);
+  auto load = [](const void* q) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)); };
+  auto store = [&](void* q, __m256i v) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(static_cast<uint8_t*>(q) + 32 * half), v);
+  };
+  // As Q4KInterleaved8Tile: byte j of a row's lane is scale / min j (lo) or j + 4 (hi).
+  const __m256i f0 = load(x.scales[0]), f1 = load(x.scales[1]), f2 = load(x.scales[2]);
+  const __m256i sc_lo = _mm256_and_si256(f0, low6), mn_lo = _mm256_and_si256(f1, low6);
+  const __m256i sc_hi =
+      _mm256_or_si256(_mm256_and_si256(f2, low4), _mm256_and_si256(_mm256_srli_epi16(f0, 2), top2));
+  const __m256i mn_hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(f2, 4), low4),
+                                        _mm256_and_si256(_mm256_srli_epi16(f1, 2), top2));
+  const __m256i byte = _mm256_set1_epi32(0xff);
+  for (int g = 0; g < 8; ++g) {
+    const __m256i sc = g < 4 ? sc_lo : sc_hi;
+    store(p.scale[g],
+          _mm256_and_si256(_mm256_srlv_epi32(sc, _mm256_set1_epi32(8 * (g % 4))), byte));
+  }
+  for (int q = 0; q < 4; ++q) {
+    store(p.min_pair[q], lane_i8_to_i16(q < 2 ? mn_lo : mn_hi,
+                                        lane_bytes_mask(2 * (q % 2), 2 * (q % 2) + 1, true)));
+  }
+  _mm256_store_ps(p.d + 8 * half,
+                  _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x.d))));
+  _mm256_store_ps(p.dmin + 8 * half,
+                  _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x.dmin))));
+  for (int j = 0; j < 4; ++j) {  // chunk j: low nibbles = group 2j, high = group 2j + 1
+    for (int l = 0; l < 8; ++l) {
+      const __m256i raw = load(x.qs[8 * j + l]);
+      store(p.b[2 * j][l], _mm256_and_si256(raw, low4));
+      store(p.b[2 * j + 1][l], _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4));
+    }
+  }
+}
+
+Q4KPrepared* q4k_prepared(int64_t n_super) {
+  thread_local AlignedBuffer<Q4KPrepared> prepared;
+  if (prepared.size() < size_t(n_super)) prepared = AlignedBuffer<Q4KPrepared>(size_t(n_super));
+  return prepared.data();
+}
+
+void amx_tile16_q4k(int64_t n, const void* group0, const void* a, size_t as, const Q8_0BlockInfo*,
+                    int nc, float* y, size_t ys) {
+  const int64_t ns = n / kQK_K;
+  const BlockQ4_Kx8* g0 = static_cast<const BlockQ4_Kx8*>(group0);
+  const BlockQ4_Kx8* g1 = g0 + ns;
+  Q4KPrepared* prep = q4k_prepared(ns);
+  for (int64_t s = 0; s < ns; ++s) {
+    prepare_q4k(g0[s], 0, prep[s]);
+    prepare_q4k(g1[s], 1, prep[s]);
+  }
+  alignas(64) int32_t c[2][16][16];
+  _tile_loadconfig(&kTileConfig);
+  const int64_t n_products = ns * 8;  // product q: super-block q / 8, group q % 8
+  for (int t0 = 0; t0 < nc; t0 += kTile16Cols) {
+    const uint8_t* act = static_cast<const uint8_t*>(a) + size_t(t0) * as;
+    const auto a_at = [&](int64_t q) {
+      return act + size_t(q / 8) * sizeof(BlockQ8_K) + offsetof(BlockQ8_K, qs) + 32 * (q % 8);
+    };
+    const auto issue0 = [&](int64_t q) {
+      _tile_loadd(2, prep[q / 8].b[q % 8], 64);
+      _tile_loadd(1, a_at(q), as);
+      _tile_zero(0);
+      _tile_dpbsud(0, 1, 2);
+      _tile_stored(0, c[0], 64);
+    };
+    const auto issue3 = [&](int64_t q) {
+      _tile_loadd(5, prep[q / 8].b[q % 8], 64);
+      _tile_loadd(4, a_at(q), as);
+      _tile_zero(3);
+      _tile_dpbsud(3, 4, 5);
+      _tile_stored(3, c[1], 64);
+    };
+    alignas(64) float acc[kTile16Cols][16] = {};
+    issue0(0);
+    for (int64_t s = 0; s < ns; ++s) {
+      const Q4KPrepared& p = prep[s];
+      __m512i isum[kTile16Cols];
+      for (__m512i& v : isum) v = _mm512_setzero_si512();
+      auto add_scaled = [&](const int32_t(*cb)[16], const int32_t* scale) {
+        const __m512i sc = _mm512_load_si512(scale);
+        for (int t = 0; t < kTile16Cols; ++t)
+          isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(_mm512_load_si512(cb[t]), sc));
+      };
+      for (int g = 0; g < 8; g += 2) {  // products q (tiles 0..2) and q + 1 (tiles 3..5)
+        const int64_t q = s * 8 + g;
+        issue3(q + 1);
+        add_scaled(c[0], p.scale[g]);
+        if (q + 2 < n_products) issue0(q + 2);
+        add_scaled(c[1], p.scale[g + 1]);
+      }
+      const __m512 dw = _mm512_load_ps(p.d), mw = _mm512_load_ps(p.dmin);
+      for (int t = 0; t < kTile16Cols; ++t) {
+        const BlockQ8_K& ab = reinterpret_cast<const BlockQ8_K*>(act + size_t(t) * as)[s];
+        const __m128i bs = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ab.bsums));
+        const __m128i bs8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ab.bsums + 8));
+        alignas(16) int32_t group_sums[4];  // 16-bit pairs: the sums over groups 2q, 2q + 1
+        _mm_store_si128(reinterpret_cast<__m128i*>(group_sums), _mm_hadd_epi16(bs, bs8));
+        __m512i m = _mm512_setzero_si512();
+        for (int q = 0; q < 4; ++q) {
+          m = _mm512_dpwssd_epi32(m, _mm512_load_si512(p.min_pair[q]),
+                                  _mm512_set1_epi32(group_sums[q]));
+        }
+        const __m512 ad = _mm512_set1_ps(ab.d);
+        __m512 v = _mm512_load_ps(acc[t]);
+        v = _mm512_fmadd_ps(_mm512_mul_ps(dw, ad), _mm512_cvtepi32_ps(isum[t]), v);
+        v = _mm512_fnmadd_ps(_mm512_mul_ps(mw, ad), _mm512_cvtepi32_ps(m), v);
+        _mm512_store_ps(acc[t], v);
+      }
+    }
+    for (int t = 0; t < kTile16Cols; ++t)
+      _mm512_storeu_ps(y + size_t(t0 + t) * ys, _mm512_load_ps(acc[t]));
+  }
+  _tile_release();
+}
+
 constexpr KernelTable make_amx_table() {
   KernelTable t = make_table(Isa::kAmx);
   t.vec_dot_tile16[uint32_t(DType::Q4_0)] = amx_tile16<Q4_0x8Levels>;
   t.vec_dot_tile16[uint32_t(DType::Q5_0)] = amx_tile16<Q5_0x8Levels>;
   t.vec_dot_tile16[uint32_t(DType::Q8_0)] = amx_tile16<Q8_0x8Levels>;
+  t.vec_dot_tile16[uint32_t(DType::Q4_K)] = amx_tile16_q4k;
   return t;
 }
 
