@@ -35,7 +35,13 @@ Weights make_weights(const Case& c) {
       const auto* p = reinterpret_cast<const uint8_t*>(row.data());
       w.bytes.insert(w.bytes.end(), p, p + rb);
     } else {
-      const auto row = test::random_row(c.type, c.n_in, 77 + uint64_t(r));
+      // Each 16 and 32 elements scaled and shifted differently, so that K-quant blocks get
+      // distinct sub-block scales and mins (a kernel that mixes them up then fails).
+      auto x = test::random_floats(size_t(c.n_in), 77 + uint64_t(r));
+      for (size_t i = 0; i < x.size(); ++i)
+        x[i] = x[i] * (0.25f + 0.3f * float(i / 16 % 7)) + 0.2f * float(i / 32 % 5);
+      std::vector<uint8_t> row(rb);
+      if (!quantize_row(c.type, x.data(), row.data(), c.n_in).ok()) row.clear();
       w.bytes.insert(w.bytes.end(), row.begin(), row.end());
     }
   }
@@ -172,7 +178,9 @@ TEST(Matmul, InterleavedRowsGiveThePlainResult) {
                         {DType::Q8_0, 160, 32, 16},
                         {DType::Q4_0, 64, 16, 48},
                         {DType::Q8_0, 96, 24, 35},
-                        {DType::Q5_0, 128, 32, 21}};
+                        {DType::Q5_0, 128, 32, 21},
+                        {DType::Q4_K, 512, 40, 33},
+                        {DType::Q4_K, 256, 16, 16}};
   for (Isa isa : compiled_isas()) {
     if (!isa_supported(isa)) continue;
     const KernelTable& k = *kernel_table(isa);
