@@ -180,7 +180,9 @@ TEST(Matmul, InterleavedRowsGiveThePlainResult) {
                         {DType::Q8_0, 96, 24, 35},
                         {DType::Q5_0, 128, 32, 21},
                         {DType::Q4_K, 512, 40, 33},
-                        {DType::Q4_K, 256, 16, 16}};
+                        {DType::Q4_K, 256, 16, 16},
+                        {DType::Q6_K, 512, 40, 33},
+                        {DType::Q6_K, 256, 16, 16}};
   for (Isa isa : compiled_isas()) {
     if (!isa_supported(isa)) continue;
     const KernelTable& k = *kernel_table(isa);

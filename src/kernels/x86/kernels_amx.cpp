@@ -295,12 +295,143 @@ void amx_tile16_q4k(int64_t n, const void* group0, const void* a, size_t as, con
   _tile_release();
 }
 
+// ---- Q6_K: one tile product per 16-element sub-block (tdpbssd on levels minus 32, so no offset
+// term remains), each sub-block's sums times the rows' 8-bit scales added in 32 bits, and
+// Q6KInterleaved8Tile's float sum per super-block: the same integers and float operations.
+
+constexpr TileConfig tile_config_k16() {
+  TileConfig c;
+  for (int i : {0, 3}) {
+    c.colsb[i] = 64;  // C: 16 int32 per token
+    c.rows[i] = 16;
+    c.colsb[i + 1] = 16;  // A: one sub-block's 16 levels per token
+    c.rows[i + 1] = 16;
+    c.colsb[i + 2] = 64;  // B: 4 bytes of each of 16 rows, per 4 elements of the sub-block
+    c.rows[i + 2] = 4;
+  }
+  return c;
+}
+constexpr TileConfig kTileConfigK16 = tile_config_k16();
+
+using BTile16 = int8_t[4][64];
+
+// What a call prepares of one super-block of two Q6_K groups (16 rows), lane r = row r.
+struct Q6KPrepared {
+  BTile16 b[16];          // sub-block j: elements 4k .. 4k+3 of each row in row k, levels - 32
+  int32_t scale[16][16];  // sub-block j's scale
+  float d[16];
+};
+
+inline void prepare_q6k(const BlockQ6_Kx8& x, int half, Q6KPrepared& p) {
+  const __m256i low6 = _mm256_set1_epi8(0x3f), bits01 = _mm256_set1_epi8(0x03),
+                bits23 = _mm256_set1_epi8(0x0c), bits45 = _mm256_set1_epi8(0x30),
+                offset = _mm256_set1_epi8(32);
+  auto load = [](const void* q) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)); };
+  auto store = [&](void* q, __m256i v) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(static_cast<uint8_t*>(q) + 32 * half), v);
+  };
+  // Sub-block j's scale: byte j % 4 of the row's lane in field j / 4 (Q6KInterleaved8Tile).
+  for (int j = 0; j < 16; ++j) {
+    const __m256i f = load(x.scales[j / 4]);
+    store(p.scale[j], _mm256_srai_epi32(_mm256_slli_epi32(f, 24 - 8 * (j % 4)), 24));
+  }
+  _mm256_store_ps(p.d + 8 * half,
+                  _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x.d))));
+  // Elements 128h + 32k + 4m .. +3 (m = 4s + 2lp + i) are level k of words 3(8h + m) .. +2
+  // (BlockQ6_Kx8): sub-block 8h + 2k + s, row 2lp + i of its B.
+  for (int h = 0; h < 2; ++h) {
+    for (int m = 0; m < 8; ++m) {
+      const uint8_t(*w)[8][4] = &x.q[3 * (8 * h + m)];
+      const __m256i w0 = load(w[0]), w1 = load(w[1]), w2 = load(w[2]);
+      const __m256i level[4] = {
+          _mm256_and_si256(w0, low6), _mm256_and_si256(w1, low6), _mm256_and_si256(w2, low6),
+          _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(w0, 6), bits01),
+                                          _mm256_and_si256(_mm256_srli_epi16(w1, 4), bits23)),
+                          _mm256_and_si256(_mm256_srli_epi16(w2, 2), bits45))};
+      for (int k = 0; k < 4; ++k)
+        store(p.b[8 * h + 2 * k + m / 4][m % 4], _mm256_sub_epi8(level[k], offset));
+    }
+  }
+}
+
+Q6KPrepared* q6k_prepared(int64_t n_super) {
+  thread_local AlignedBuffer<Q6KPrepared> prepared;
+  if (prepared.size() < size_t(n_super)) prepared = AlignedBuffer<Q6KPrepared>(size_t(n_super));
+  return prepared.data();
+}
+
+void amx_tile16_q6k(int64_t n, const void* group0, const void* a, size_t as, const Q8_0BlockInfo*,
+                    int nc, float* y, size_t ys) {
+  const int64_t ns = n / kQK_K;
+  const BlockQ6_Kx8* g0 = static_cast<const BlockQ6_Kx8*>(group0);
+  const BlockQ6_Kx8* g1 = g0 + ns;
+  Q6KPrepared* prep = q6k_prepared(ns);
+  for (int64_t s = 0; s < ns; ++s) {
+    prepare_q6k(g0[s], 0, prep[s]);
+    prepare_q6k(g1[s], 1, prep[s]);
+  }
+  alignas(64) int32_t c[2][16][16];
+  _tile_loadconfig(&kTileConfigK16);
+  const int64_t n_products = ns * 16;  // product q: super-block q / 16, sub-block q % 16
+  for (int t0 = 0; t0 < nc; t0 += kTile16Cols) {
+    const uint8_t* act = static_cast<const uint8_t*>(a) + size_t(t0) * as;
+    const auto a_at = [&](int64_t q) {
+      return act + size_t(q / 16) * sizeof(BlockQ8_K) + offsetof(BlockQ8_K, qs) + 16 * (q % 16);
+    };
+    const auto issue0 = [&](int64_t q) {
+      _tile_loadd(2, prep[q / 16].b[q % 16], 64);
+      _tile_loadd(1, a_at(q), as);
+      _tile_zero(0);
+      _tile_dpbssd(0, 1, 2);
+      _tile_stored(0, c[0], 64);
+    };
+    const auto issue3 = [&](int64_t q) {
+      _tile_loadd(5, prep[q / 16].b[q % 16], 64);
+      _tile_loadd(4, a_at(q), as);
+      _tile_zero(3);
+      _tile_dpbssd(3, 4, 5);
+      _tile_stored(3, c[1], 64);
+    };
+    alignas(64) float acc[kTile16Cols][16] = {};
+    issue0(0);
+    for (int64_t s = 0; s < ns; ++s) {
+      const Q6KPrepared& p = prep[s];
+      __m512i isum[kTile16Cols];
+      for (__m512i& v : isum) v = _mm512_setzero_si512();
+      auto add_scaled = [&](const int32_t(*cb)[16], const int32_t* scale) {
+        const __m512i sc = _mm512_load_si512(scale);
+        for (int t = 0; t < kTile16Cols; ++t)
+          isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(_mm512_load_si512(cb[t]), sc));
+      };
+      for (int j = 0; j < 16; j += 2) {  // products q (tiles 0..2) and q + 1 (tiles 3..5)
+        const int64_t q = s * 16 + j;
+        issue3(q + 1);
+        add_scaled(c[0], p.scale[j]);
+        if (q + 2 < n_products) issue0(q + 2);
+        add_scaled(c[1], p.scale[j + 1]);
+      }
+      const __m512 dw = _mm512_load_ps(p.d);
+      for (int t = 0; t < kTile16Cols; ++t) {
+        const BlockQ8_K& ab = reinterpret_cast<const BlockQ8_K*>(act + size_t(t) * as)[s];
+        __m512 v = _mm512_load_ps(acc[t]);
+        v = _mm512_fmadd_ps(_mm512_mul_ps(dw, _mm512_set1_ps(ab.d)), _mm512_cvtepi32_ps(isum[t]),
+                            v);
+        _mm512_store_ps(acc[t], v);
+      }
+    }
+    for (int t = 0; t < kTile16Cols; ++t)
+      _mm512_storeu_ps(y + size_t(t0 + t) * ys, _mm512_load_ps(acc[t]));
+  }
+  _tile_release();
+}
+
 constexpr KernelTable make_amx_table() {
   KernelTable t = make_table(Isa::kAmx);
   t.vec_dot_tile16[uint32_t(DType::Q4_0)] = amx_tile16<Q4_0x8Levels>;
   t.vec_dot_tile16[uint32_t(DType::Q5_0)] = amx_tile16<Q5_0x8Levels>;
   t.vec_dot_tile16[uint32_t(DType::Q8_0)] = amx_tile16<Q8_0x8Levels>;
   t.vec_dot_tile16[uint32_t(DType::Q4_K)] = amx_tile16_q4k;
+  t.vec_dot_tile16[uint32_t(DType::Q6_K)] = amx_tile16_q6k;
   return t;
 }
 
