@@ -61,6 +61,34 @@ constexpr TileConfig tile_config() {
 }
 constexpr TileConfig kTileConfig = tile_config();
 
+// One block's tile product into tile set 0 (C, A, B = tiles 0, 1, 2) or 3 (tiles 3, 4, 5), its
+// sums stored to c; B holds unsigned levels (tdpbsud) or signed ones (tdpbssd). GCC's tile
+// intrinsics name their tiles by literal numbers, hence the two sets spelled out.
+template <int kSet, bool kUnsignedB>
+inline void tile_product(const void* b, const void* a, size_t as, int32_t (*c)[16]) {
+  if constexpr (kSet == 0) {
+    _tile_loadd(2, b, 64);
+    _tile_loadd(1, a, as);
+    _tile_zero(0);
+    if constexpr (kUnsignedB) {
+      _tile_dpbsud(0, 1, 2);
+    } else {
+      _tile_dpbssd(0, 1, 2);
+    }
+    _tile_stored(0, c, 64);
+  } else {
+    _tile_loadd(5, b, 64);
+    _tile_loadd(4, a, as);
+    _tile_zero(3);
+    if constexpr (kUnsignedB) {
+      _tile_dpbsud(3, 4, 5);
+    } else {
+      _tile_dpbssd(3, 4, 5);
+    }
+    _tile_stored(3, c, 64);
+  }
+}
+
 using BTile = int8_t[8][64];
 
 // Q8_0's interleaved groups, for amx_tile16 (their levels need no unpacking).
@@ -134,22 +162,9 @@ void amx_tile16(int64_t n, const void* group0, const void* a, size_t as, const Q
       }
     };
     // Block blk's product is issued one block ahead of its scaling, into tile set blk % 2.
-    // (GCC's tile intrinsics name their tiles by literal numbers.)
     const auto a_blk = [&](int64_t blk) { return a_qs + size_t(blk) * sizeof(BlockQ8_0); };
-    const auto issue0 = [&](int64_t blk) {
-      _tile_loadd(2, b[blk], 64);
-      _tile_loadd(1, a_blk(blk), as);
-      _tile_zero(0);
-      _tile_dpbssd(0, 1, 2);
-      _tile_stored(0, c[0], 64);
-    };
-    const auto issue3 = [&](int64_t blk) {
-      _tile_loadd(5, b[blk], 64);
-      _tile_loadd(4, a_blk(blk), as);
-      _tile_zero(3);
-      _tile_dpbssd(3, 4, 5);
-      _tile_stored(3, c[1], 64);
-    };
+    const auto issue0 = [&](int64_t blk) { tile_product<0, false>(b[blk], a_blk(blk), as, c[0]); };
+    const auto issue3 = [&](int64_t blk) { tile_product<3, false>(b[blk], a_blk(blk), as, c[1]); };
     issue0(0);
     for (int64_t blk = 0; blk < nb; blk += 2) {
       if (blk + 1 < nb) issue3(blk + 1);
@@ -168,6 +183,56 @@ void amx_tile16(int64_t n, const void* group0, const void* a, size_t as, const Q
 // 32 bits (vpmulld), the mins term from the activations' bsums (vpdpwssd), and the float sums of
 // Q4KInterleaved8Tile per super-block: the same integers and float operations, so each result is
 // the table's vec_dot bit for bit.
+
+// The K-quant tiles' loop over a call's tokens, 16 at a time: kParts tile products per
+// super-block (one per part of kPartElements elements, B tiles prep[s].b), each part's sums
+// times the rows' part scales (prep[s].scale) added in 32 bits; then finish(prep[s], ab, isum,
+// acc) adds super-block s of one token (its activation block ab, its 16 exact sums isum) to that
+// token's 16 float sums acc. Products are issued one ahead of their scaling, as in amx_tile16.
+template <int kParts, int kPartElements, bool kUnsignedB, typename Prepared, typename Finish>
+void k_quant_tiles(const Prepared* prep, int64_t ns, const TileConfig& config, const void* a,
+                   size_t as, int nc, float* y, size_t ys, Finish finish) {
+  alignas(64) int32_t c[2][16][16];
+  _tile_loadconfig(&config);
+  const int64_t n_products = ns * kParts;  // product q: super-block q / kParts, part q % kParts
+  for (int t0 = 0; t0 < nc; t0 += kTile16Cols) {
+    const uint8_t* act = static_cast<const uint8_t*>(a) + size_t(t0) * as;
+    const auto a_at = [&](int64_t q) {
+      return act + size_t(q / kParts) * sizeof(BlockQ8_K) + offsetof(BlockQ8_K, qs) +
+             kPartElements * (q % kParts);
+    };
+    const auto issue0 = [&](int64_t q) {
+      tile_product<0, kUnsignedB>(prep[q / kParts].b[q % kParts], a_at(q), as, c[0]);
+    };
+    const auto issue3 = [&](int64_t q) {
+      tile_product<3, kUnsignedB>(prep[q / kParts].b[q % kParts], a_at(q), as, c[1]);
+    };
+    alignas(64) float acc[kTile16Cols][16] = {};
+    issue0(0);
+    for (int64_t s = 0; s < ns; ++s) {
+      const Prepared& p = prep[s];
+      __m512i isum[kTile16Cols];
+      for (__m512i& v : isum) v = _mm512_setzero_si512();
+      auto add_scaled = [&](const int32_t(*cb)[16], const int32_t* scale) {
+        const __m512i sc = _mm512_load_si512(scale);
+        for (int t = 0; t < kTile16Cols; ++t)
+          isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(_mm512_load_si512(cb[t]), sc));
+      };
+      for (int j = 0; j < kParts; j += 2) {  // products q (tiles 0..2) and q + 1 (tiles 3..5)
+        const int64_t q = s * kParts + j;
+        issue3(q + 1);
+        add_scaled(c[0], p.scale[j]);
+        if (q + 2 < n_products) issue0(q + 2);
+        add_scaled(c[1], p.scale[j + 1]);
+      }
+      for (int t = 0; t < kTile16Cols; ++t)
+        finish(p, reinterpret_cast<const BlockQ8_K*>(act + size_t(t) * as)[s], isum[t], acc[t]);
+    }
+    for (int t = 0; t < kTile16Cols; ++t)
+      _mm512_storeu_ps(y + size_t(t0 + t) * ys, _mm512_load_ps(acc[t]));
+  }
+  _tile_release();
+}
 
 // What a call prepares of one super-block of two Q4_K groups (16 rows), lane r = row r.
 struct Q4KPrepared {
@@ -230,69 +295,23 @@ void amx_tile16_q4k(int64_t n, const void* group0, const void* a, size_t as, con
     prepare_q4k(g0[s], 0, prep[s]);
     prepare_q4k(g1[s], 1, prep[s]);
   }
-  alignas(64) int32_t c[2][16][16];
-  _tile_loadconfig(&kTileConfig);
-  const int64_t n_products = ns * 8;  // product q: super-block q / 8, group q % 8
-  for (int t0 = 0; t0 < nc; t0 += kTile16Cols) {
-    const uint8_t* act = static_cast<const uint8_t*>(a) + size_t(t0) * as;
-    const auto a_at = [&](int64_t q) {
-      return act + size_t(q / 8) * sizeof(BlockQ8_K) + offsetof(BlockQ8_K, qs) + 32 * (q % 8);
-    };
-    const auto issue0 = [&](int64_t q) {
-      _tile_loadd(2, prep[q / 8].b[q % 8], 64);
-      _tile_loadd(1, a_at(q), as);
-      _tile_zero(0);
-      _tile_dpbsud(0, 1, 2);
-      _tile_stored(0, c[0], 64);
-    };
-    const auto issue3 = [&](int64_t q) {
-      _tile_loadd(5, prep[q / 8].b[q % 8], 64);
-      _tile_loadd(4, a_at(q), as);
-      _tile_zero(3);
-      _tile_dpbsud(3, 4, 5);
-      _tile_stored(3, c[1], 64);
-    };
-    alignas(64) float acc[kTile16Cols][16] = {};
-    issue0(0);
-    for (int64_t s = 0; s < ns; ++s) {
-      const Q4KPrepared& p = prep[s];
-      __m512i isum[kTile16Cols];
-      for (__m512i& v : isum) v = _mm512_setzero_si512();
-      auto add_scaled = [&](const int32_t(*cb)[16], const int32_t* scale) {
-        const __m512i sc = _mm512_load_si512(scale);
-        for (int t = 0; t < kTile16Cols; ++t)
-          isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(_mm512_load_si512(cb[t]), sc));
-      };
-      for (int g = 0; g < 8; g += 2) {  // products q (tiles 0..2) and q + 1 (tiles 3..5)
-        const int64_t q = s * 8 + g;
-        issue3(q + 1);
-        add_scaled(c[0], p.scale[g]);
-        if (q + 2 < n_products) issue0(q + 2);
-        add_scaled(c[1], p.scale[g + 1]);
-      }
-      const __m512 dw = _mm512_load_ps(p.d), mw = _mm512_load_ps(p.dmin);
-      for (int t = 0; t < kTile16Cols; ++t) {
-        const BlockQ8_K& ab = reinterpret_cast<const BlockQ8_K*>(act + size_t(t) * as)[s];
-        const __m128i bs = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ab.bsums));
-        const __m128i bs8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ab.bsums + 8));
-        alignas(16) int32_t group_sums[4];  // 16-bit pairs: the sums over groups 2q, 2q + 1
-        _mm_store_si128(reinterpret_cast<__m128i*>(group_sums), _mm_hadd_epi16(bs, bs8));
-        __m512i m = _mm512_setzero_si512();
-        for (int q = 0; q < 4; ++q) {
-          m = _mm512_dpwssd_epi32(m, _mm512_load_si512(p.min_pair[q]),
-                                  _mm512_set1_epi32(group_sums[q]));
-        }
-        const __m512 ad = _mm512_set1_ps(ab.d);
-        __m512 v = _mm512_load_ps(acc[t]);
-        v = _mm512_fmadd_ps(_mm512_mul_ps(dw, ad), _mm512_cvtepi32_ps(isum[t]), v);
-        v = _mm512_fnmadd_ps(_mm512_mul_ps(mw, ad), _mm512_cvtepi32_ps(m), v);
-        _mm512_store_ps(acc[t], v);
-      }
+  auto finish = [](const Q4KPrepared& p, const BlockQ8_K& ab, __m512i isum, float* acc) {
+    const __m128i bs = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ab.bsums));
+    const __m128i bs8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ab.bsums + 8));
+    alignas(16) int32_t group_sums[4];  // 16-bit pairs: the sums over groups 2q, 2q + 1
+    _mm_store_si128(reinterpret_cast<__m128i*>(group_sums), _mm_hadd_epi16(bs, bs8));
+    __m512i m = _mm512_setzero_si512();
+    for (int q = 0; q < 4; ++q) {
+      m = _mm512_dpwssd_epi32(m, _mm512_load_si512(p.min_pair[q]),
+                              _mm512_set1_epi32(group_sums[q]));
     }
-    for (int t = 0; t < kTile16Cols; ++t)
-      _mm512_storeu_ps(y + size_t(t0 + t) * ys, _mm512_load_ps(acc[t]));
-  }
-  _tile_release();
+    const __m512 ad = _mm512_set1_ps(ab.d);
+    __m512 v = _mm512_load_ps(acc);
+    v = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_load_ps(p.d), ad), _mm512_cvtepi32_ps(isum), v);
+    v = _mm512_fnmadd_ps(_mm512_mul_ps(_mm512_load_ps(p.dmin), ad), _mm512_cvtepi32_ps(m), v);
+    _mm512_store_ps(acc, v);
+  };
+  k_quant_tiles<8, 32, true>(prep, ns, kTileConfig, a, as, nc, y, ys, finish);
 }
 
 // ---- Q6_K: one tile product per 16-element sub-block (tdpbssd on levels minus 32, so no offset
@@ -370,59 +389,12 @@ void amx_tile16_q6k(int64_t n, const void* group0, const void* a, size_t as, con
     prepare_q6k(g0[s], 0, prep[s]);
     prepare_q6k(g1[s], 1, prep[s]);
   }
-  alignas(64) int32_t c[2][16][16];
-  _tile_loadconfig(&kTileConfigK16);
-  const int64_t n_products = ns * 16;  // product q: super-block q / 16, sub-block q % 16
-  for (int t0 = 0; t0 < nc; t0 += kTile16Cols) {
-    const uint8_t* act = static_cast<const uint8_t*>(a) + size_t(t0) * as;
-    const auto a_at = [&](int64_t q) {
-      return act + size_t(q / 16) * sizeof(BlockQ8_K) + offsetof(BlockQ8_K, qs) + 16 * (q % 16);
-    };
-    const auto issue0 = [&](int64_t q) {
-      _tile_loadd(2, prep[q / 16].b[q % 16], 64);
-      _tile_loadd(1, a_at(q), as);
-      _tile_zero(0);
-      _tile_dpbssd(0, 1, 2);
-      _tile_stored(0, c[0], 64);
-    };
-    const auto issue3 = [&](int64_t q) {
-      _tile_loadd(5, prep[q / 16].b[q % 16], 64);
-      _tile_loadd(4, a_at(q), as);
-      _tile_zero(3);
-      _tile_dpbssd(3, 4, 5);
-      _tile_stored(3, c[1], 64);
-    };
-    alignas(64) float acc[kTile16Cols][16] = {};
-    issue0(0);
-    for (int64_t s = 0; s < ns; ++s) {
-      const Q6KPrepared& p = prep[s];
-      __m512i isum[kTile16Cols];
-      for (__m512i& v : isum) v = _mm512_setzero_si512();
-      auto add_scaled = [&](const int32_t(*cb)[16], const int32_t* scale) {
-        const __m512i sc = _mm512_load_si512(scale);
-        for (int t = 0; t < kTile16Cols; ++t)
-          isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(_mm512_load_si512(cb[t]), sc));
-      };
-      for (int j = 0; j < 16; j += 2) {  // products q (tiles 0..2) and q + 1 (tiles 3..5)
-        const int64_t q = s * 16 + j;
-        issue3(q + 1);
-        add_scaled(c[0], p.scale[j]);
-        if (q + 2 < n_products) issue0(q + 2);
-        add_scaled(c[1], p.scale[j + 1]);
-      }
-      const __m512 dw = _mm512_load_ps(p.d);
-      for (int t = 0; t < kTile16Cols; ++t) {
-        const BlockQ8_K& ab = reinterpret_cast<const BlockQ8_K*>(act + size_t(t) * as)[s];
-        __m512 v = _mm512_load_ps(acc[t]);
-        v = _mm512_fmadd_ps(_mm512_mul_ps(dw, _mm512_set1_ps(ab.d)), _mm512_cvtepi32_ps(isum[t]),
-                            v);
-        _mm512_store_ps(acc[t], v);
-      }
-    }
-    for (int t = 0; t < kTile16Cols; ++t)
-      _mm512_storeu_ps(y + size_t(t0 + t) * ys, _mm512_load_ps(acc[t]));
-  }
-  _tile_release();
+  auto finish = [](const Q6KPrepared& p, const BlockQ8_K& ab, __m512i isum, float* acc) {
+    const __m512 v = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_load_ps(p.d), _mm512_set1_ps(ab.d)),
+                                     _mm512_cvtepi32_ps(isum), _mm512_load_ps(acc));
+    _mm512_store_ps(acc, v);
+  };
+  k_quant_tiles<16, 16, false>(prep, ns, kTileConfigK16, a, as, nc, y, ys, finish);
 }
 
 constexpr KernelTable make_amx_table() {
