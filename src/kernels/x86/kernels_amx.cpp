@@ -122,11 +122,13 @@ inline void b_rows(const typename Levels::Group& g0, const typename Levels::Grou
   }
 }
 
-// The B tiles of a call: one per block, grown as needed, one buffer per thread.
-BTile* b_tiles(int64_t nb) {
-  thread_local AlignedBuffer<BTile> tiles;
-  if (tiles.size() < size_t(nb)) tiles = AlignedBuffer<BTile>(size_t(nb));
-  return tiles.data();
+// A call's prepared weights (B tiles, scales): count Ts in one buffer per thread and type, grown
+// as needed and kept for the thread's next calls.
+template <typename T>
+T* per_thread(int64_t count) {
+  thread_local AlignedBuffer<T> buffer;
+  if (buffer.size() < size_t(count)) buffer = AlignedBuffer<T>(size_t(count));
+  return buffer.data();
 }
 
 // Levels: Q4_0x8Levels, Q5_0x8Levels (dot_tiles.inc) or Q8_0x8Levels.
@@ -137,7 +139,7 @@ void amx_tile16(int64_t n, const void* group0, const void* a, size_t as, const Q
   const int64_t nb = n / 32;
   const Group* g0 = static_cast<const Group*>(group0);
   const Group* g1 = g0 + nb;
-  BTile* b = b_tiles(nb);
+  BTile* b = per_thread<BTile>(nb);
   for (int64_t blk = 0; blk < nb; ++blk) b_rows<Levels>(g0[blk], g1[blk], b[blk]);
   alignas(64) int32_t c[2][16][16];
   _tile_loadconfig(&kTileConfig);
@@ -279,18 +281,12 @@ inline void prepare_q4k(const BlockQ4_Kx8& x, int half, Q4KPrepared& p) {
   }
 }
 
-Q4KPrepared* q4k_prepared(int64_t n_super) {
-  thread_local AlignedBuffer<Q4KPrepared> prepared;
-  if (prepared.size() < size_t(n_super)) prepared = AlignedBuffer<Q4KPrepared>(size_t(n_super));
-  return prepared.data();
-}
-
 void amx_tile16_q4k(int64_t n, const void* group0, const void* a, size_t as, const Q8_0BlockInfo*,
                     int nc, float* y, size_t ys) {
   const int64_t ns = n / kQK_K;
   const BlockQ4_Kx8* g0 = static_cast<const BlockQ4_Kx8*>(group0);
   const BlockQ4_Kx8* g1 = g0 + ns;
-  Q4KPrepared* prep = q4k_prepared(ns);
+  Q4KPrepared* prep = per_thread<Q4KPrepared>(ns);
   for (int64_t s = 0; s < ns; ++s) {
     prepare_q4k(g0[s], 0, prep[s]);
     prepare_q4k(g1[s], 1, prep[s]);
@@ -373,18 +369,12 @@ inline void prepare_q6k(const BlockQ6_Kx8& x, int half, Q6KPrepared& p) {
   }
 }
 
-Q6KPrepared* q6k_prepared(int64_t n_super) {
-  thread_local AlignedBuffer<Q6KPrepared> prepared;
-  if (prepared.size() < size_t(n_super)) prepared = AlignedBuffer<Q6KPrepared>(size_t(n_super));
-  return prepared.data();
-}
-
 void amx_tile16_q6k(int64_t n, const void* group0, const void* a, size_t as, const Q8_0BlockInfo*,
                     int nc, float* y, size_t ys) {
   const int64_t ns = n / kQK_K;
   const BlockQ6_Kx8* g0 = static_cast<const BlockQ6_Kx8*>(group0);
   const BlockQ6_Kx8* g1 = g0 + ns;
-  Q6KPrepared* prep = q6k_prepared(ns);
+  Q6KPrepared* prep = per_thread<Q6KPrepared>(ns);
   for (int64_t s = 0; s < ns; ++s) {
     prepare_q6k(g0[s], 0, prep[s]);
     prepare_q6k(g1[s], 1, prep[s]);
