@@ -15,7 +15,8 @@ q8_0 q4_0 q4_k q6_k q4_k_m) the script
      as too trivial to test anything);
   2. runs OMNI run -m MODEL --prompt-ids "IDS" -n 0 -t 2 --kv-type KV
      --logits-out OUT.f32 with a fixed 12-token prompt that includes the top
-     ids of the vocabulary, and reads OUT as float32 [n_prompt, n_vocab].
+     ids of the vocabulary (200 tokens for LONG_PROMPT_CASES), and reads OUT
+     as float32 [n_prompt, n_vocab].
      KV is f16 (the engine's default key/value cache) for every case, and
      also f32 for the float files (f32, f16, bf16), real-shape ones included;
   3. computes the reference logits (float64 arithmetic on the dequantized
@@ -125,10 +126,18 @@ def kv_types(wtype):
     return ["f16", "f32"] if wtype in FLOAT_TYPES else ["f16"]
 
 
+# Long-prompt cases (arch, type): a prompt of LONG_PROMPT ids is one batch of the engine (256
+# tokens), which runs its feed-forward block 96 tokens at a time (kFfnRows in
+# text_forward.h): pieces of 96, 96 and 8.
+LONG_PROMPT_CASES = [("llama", "f32"), ("qwen2", "q4_0")]
+LONG_PROMPT = 200
+
+
 def prompt_ids(n_vocab, n=12):
     """A fixed prompt of n ids spread over the vocabulary, incl. the top ids."""
     base = [1, 15, n_vocab - 1, 7, n_vocab // 2, n_vocab - 24, 42, n_vocab - 2,
             3, n_vocab // 3, n_vocab - 25, 64]
+    base += [(i * 7919 + 5) % n_vocab for i in range(len(base), n)]
     return [int(i) % n_vocab for i in base[:n]]
 
 
@@ -230,13 +239,14 @@ def weight_types(path):
         g.close()
 
 
-def case_tag(arch, wtype, preset, kv):
+def case_tag(arch, wtype, preset, kv, n_ids):
     tag = f"{preset}-{arch}-{wtype}" if arch else f"{preset}-{wtype}"
-    return tag + ("-kv_f32" if kv == "f32" else "")
+    tag += "-kv_f32" if kv == "f32" else ""
+    return tag + (f"-{n_ids}ids" if n_ids > 12 else "")
 
 
 def run_case(omni, workdir, arch, wtype, preset, tol, n_ids, keep, simulate, kv):
-    tag = case_tag(arch, wtype, preset, kv)
+    tag = case_tag(arch, wtype, preset, kv, n_ids)
     kv_dtype = np.float16 if kv == "f16" else None
     if kv == "f16" and tol == FLOAT_TOL:
         tol = FLOAT_TOL_F16_CACHE
@@ -321,6 +331,9 @@ def main():
         for t in a.types.split(","):
             if arch and t:
                 cases += [(arch, t, "tiny", TOLERANCE[t], 12, kv) for kv in kv_types(t)]
+    cases += [(arch, t, "tiny", TOLERANCE[t], LONG_PROMPT, kv_types(t)[-1])
+              for arch, t in LONG_PROMPT_CASES
+              if arch in a.archs.split(",") and t in a.types.split(",")]
     if a.real_shape or a.real_shape_only:
         want = set(a.real_shape_only.split(",")) if a.real_shape_only else None
         cases += [(None, t, preset, tol, 6, kv) for preset, t, tol in REAL_SHAPE_CASES
@@ -328,7 +341,7 @@ def main():
 
     n_pass = n_fail = 0
     for arch, wtype, preset, tol, n_ids, kv in cases:
-        tag = case_tag(arch, wtype, preset, kv)
+        tag = case_tag(arch, wtype, preset, kv, n_ids)
         try:
             ok, line = run_case(omni, a.workdir, arch, wtype, preset, tol, n_ids, a.keep,
                                 simulate=not a.no_sim, kv=kv)

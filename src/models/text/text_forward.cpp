@@ -1,5 +1,6 @@
 #include "models/text/text_forward.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -47,8 +48,8 @@ TextScratch make_text_scratch(const TextModel& model, int64_t n_batch, int64_t m
   s.v.resize(size_t(n_batch * kv_dim));
   s.attn.resize(size_t(n_batch * q_dim));
   s.proj.resize(size_t(n_batch * hp.n_embd));
-  s.gate.resize(size_t(n_batch * hp.n_ff));
-  s.up.resize(size_t(n_batch * hp.n_ff));
+  s.gate.resize(size_t(std::min(n_batch, kFfnRows) * hp.n_ff));
+  s.up.resize(size_t(std::min(n_batch, kFfnRows) * hp.n_ff));
   s.logit_rows.reserve(size_t(n_batch));
   s.spans.resize(size_t(n_batch));
   return s;
@@ -116,18 +117,21 @@ void text_forward_batch(const TextModel& model, TextScratch& s, std::span<const 
     nn::matmul(k, L.wo, s.attn.data(), n, s.proj.data(), pool, s.matmul);  // [n, d]
     for (int64_t i = 0; i < n * d; ++i) s.x[size_t(i)] += s.proj[size_t(i)];
 
-    // Feed-forward block (SwiGLU).
+    // Feed-forward block (SwiGLU), kFfnRows tokens at a time.
     nn::rms_norm(s.x.data(), L.ffn_norm.data(), s.h.data(), n, d, hp.rms_eps);
     const nn::MatmulJob gate_up[] = {
-        {&L.w_gate, s.gate.data()},  // [n, n_ff]
-        {&L.w_up, s.up.data()},      // [n, n_ff]
+        {&L.w_gate, s.gate.data()},  // [m, n_ff]
+        {&L.w_up, s.up.data()},      // [m, n_ff]
     };
-    nn::matmuls(k, gate_up, s.h.data(), n, pool, s.matmul);
-    pool.parallel_for(size_t(n), [&](size_t t0, size_t t1, int) {
-      float* g = s.gate.data() + t0 * size_t(hp.n_ff);
-      k.silu_mul(g, s.up.data() + t0 * size_t(hp.n_ff), g, int64_t(t1 - t0) * hp.n_ff);
-    });
-    nn::matmul(k, L.w_down, s.gate.data(), n, s.proj.data(), pool, s.matmul);  // [n, d]
+    for (int64_t t0 = 0; t0 < n; t0 += kFfnRows) {
+      const int64_t m = std::min(kFfnRows, n - t0);
+      nn::matmuls(k, gate_up, s.h.data() + t0 * d, m, pool, s.matmul);
+      pool.parallel_for(size_t(m), [&](size_t r0, size_t r1, int) {
+        float* g = s.gate.data() + r0 * size_t(hp.n_ff);
+        k.silu_mul(g, s.up.data() + r0 * size_t(hp.n_ff), g, int64_t(r1 - r0) * hp.n_ff);
+      });
+      nn::matmul(k, L.w_down, s.gate.data(), m, s.proj.data() + t0 * d, pool, s.matmul);
+    }
     for (int64_t i = 0; i < n * d; ++i) s.x[size_t(i)] += s.proj[size_t(i)];
   }
 

@@ -29,12 +29,18 @@ struct KvCache {
 // type: F16 or F32.
 KvCache make_kv_cache(const TextModel& model, int64_t n_ctx, DType type);
 
+// The feed-forward block runs this many tokens at a time: its two n_ff-wide activations (the
+// widest, 4-6x the embedding) take these rows of scratch, not n_batch. A multiple of every
+// interleaved tile's token count (3, 6 and 16), so a full piece leaves no tile partly empty.
+constexpr int64_t kFfnRows = 96;
+
 // Activation scratch for up to n_batch tokens attending to at most max_ctx positions.
 struct TextScratch {
   int64_t n_batch = 0, max_ctx = 0;
-  std::vector<float> x, h, q, k, v, attn, proj, gate, up;  // [n_batch, width] each
-  std::vector<int32_t> logit_rows;                         // rows whose logits are wanted
-  std::vector<nn::AttentionSpan> spans;                    // [n_batch]
+  std::vector<float> x, h, q, k, v, attn, proj;  // [n_batch, width] each
+  std::vector<float> gate, up;                   // [min(n_batch, kFfnRows), n_ff] each
+  std::vector<int32_t> logit_rows;               // rows whose logits are wanted
+  std::vector<nn::AttentionSpan> spans;          // [n_batch]
   nn::MatmulScratch matmul;
 };
 TextScratch make_text_scratch(const TextModel& model, int64_t n_batch, int64_t max_ctx);
