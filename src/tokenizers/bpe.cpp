@@ -84,6 +84,7 @@ class BpeTokenizer final : public Tokenizer {
       StringIdTable text_ids;  // the file's token texts
       text_ids.reserve(n);
       for (size_t i = 0; i < n; ++i) text_ids.insert(spec_.tokens[i], int32_t(i));
+      pairs_.reserve(spec_.merges.size());
       for (size_t rank = 0; rank < spec_.merges.size(); ++rank) {
         const std::string& m = spec_.merges[rank];
         const size_t space = m.find(' ', 1);
@@ -105,6 +106,7 @@ class BpeTokenizer final : public Tokenizer {
     if (!pre.ok()) return pre.status();
     pre_ = std::make_unique<PreTokenizer>(std::move(*pre));
     whole_piece_first_ = tiktoken || spec_.ignore_merges;
+    std::vector<std::string>().swap(spec_.merges);  // now in pairs_
     return Status::Ok();
   }
 

@@ -44,7 +44,8 @@ struct VocabSpec {
   std::vector<std::string> tokens;
   std::vector<TokenType> types;     // empty = all normal
   std::vector<float> scores;        // SentencePiece merge priorities
-  std::vector<std::string> merges;  // byte-level BPE: "left right", highest priority first
+  std::vector<std::string> merges;  // byte-level BPE: "left right", highest priority first;
+                                    // the tokenizer empties it once its pair table holds them
   int32_t bos_id = -1, eos_id = -1, unk_id = -1, pad_id = -1;
   bool add_bos = false, add_eos = false;
   bool add_space_prefix = true;  // SentencePiece: a leading space is added before encoding
