@@ -127,8 +127,8 @@ def kv_types(wtype):
 
 
 # Long-prompt cases (arch, type): a prompt of LONG_PROMPT ids is one batch of the engine (256
-# tokens), which runs its feed-forward block 96 tokens at a time (kFfnRows in
-# text_forward.h): pieces of 96, 96 and 8.
+# tokens), which runs its feed-forward block 128 tokens at a time (kFfnRows in
+# text_forward.h): pieces of 128 and 72.
 LONG_PROMPT_CASES = [("llama", "f32"), ("qwen2", "q4_0")]
 LONG_PROMPT = 200
 
