@@ -20,7 +20,17 @@ struct RopeParams {
   const float* freq_factors = nullptr;  // [n_rot/2], each frequency divided by its factor (Llama 3)
 };
 
-// Rotates every head of one token's vector `x` ([n_heads, head_dim]) for position `pos`.
-void rope(float* x, int n_heads, int head_dim, int64_t pos, const RopeParams& p);
+// The frequencies of a RopeParams, computed once per forward pass: freq[j] = freq_base^(-2j /
+// n_rot) for j < n_rot / 2, in double, as rope_angles reads them.
+void rope_freqs(const RopeParams& p, double* freq);
+
+// The cosine and sine of each rotated pair at position `pos`: cs[2j] = cos(theta_j), cs[2j + 1] =
+// sin(theta_j), theta_j = pos * freq[j] (divided by freq_factors[j] where given); n_rot floats.
+// Every head of every layer at that position uses the same n_rot floats.
+void rope_angles(int64_t pos, const double* freq, const RopeParams& p, float* cs);
+
+// Rotates every head of one token's vector `x` ([n_heads, head_dim]) by the angles `cs` of its
+// position (rope_angles).
+void rope(float* x, int n_heads, int head_dim, const float* cs, const RopeParams& p);
 
 }  // namespace omni::nn

@@ -33,6 +33,20 @@ void store_kv(DType type, const float* x, int64_t n, std::vector<uint8_t>& plane
   uint16_t* h = reinterpret_cast<uint16_t*>(plane.data()) + at;
   for (int64_t i = 0; i < n; ++i) h[i] = f32_to_fp16(x[i]);
 }
+
+// For each of the n tokens: x[t] += add[t] where add is given (a block's output joining the
+// residual stream), then h[t] = rms_norm(x[t]) * w; x, add, h: [n, d]. Tokens are split over the
+// pool.
+void add_and_norm(float* x, const float* add, const float* w, float* h, int64_t n, int64_t d,
+                  float eps, ThreadPool& pool) {
+  pool.parallel_for(size_t(n), [&](size_t t0, size_t t1, int) {
+    const int64_t i0 = int64_t(t0) * d, i1 = int64_t(t1) * d;
+    if (add) {
+      for (int64_t i = i0; i < i1; ++i) x[i] += add[i];
+    }
+    nn::rms_norm(x + i0, w, h + i0, int64_t(t1 - t0), d, eps);
+  });
+}
 }  // namespace
 
 TextScratch make_text_scratch(const TextModel& model, int64_t n_batch, int64_t max_ctx) {
@@ -50,6 +64,7 @@ TextScratch make_text_scratch(const TextModel& model, int64_t n_batch, int64_t m
   s.proj.resize(size_t(n_batch * hp.n_embd));
   s.gate.resize(size_t(std::min(n_batch, kFfnRows) * hp.n_ff));
   s.up.resize(size_t(std::min(n_batch, kFfnRows) * hp.n_ff));
+  s.rope_angles.resize(size_t(n_batch * hp.n_rot));
   s.logit_rows.reserve(size_t(n_batch));
   s.spans.resize(size_t(n_batch));
   return s;
@@ -67,8 +82,10 @@ void text_forward_batch(const TextModel& model, TextScratch& s, std::span<const 
   rope.n_rot = int(hp.n_rot);
   rope.freq_base = hp.rope_freq_base;
   rope.freq_factors = model.rope_factors().empty() ? nullptr : model.rope_factors().data();
+  std::vector<double> rope_freq(size_t(hp.n_rot / 2));
+  nn::rope_freqs(rope, rope_freq.data());
 
-  // x: [n, d] token embeddings.
+  // x: [n, d] token embeddings; each token's rotation angles, which every layer uses.
   const TensorView& embd = model.token_embedding();
   std::vector<uint8_t> plain_row(embd.rows_interleaved ? row_bytes(embd.type, d) : 0);
   for (int64_t t = 0; t < n; ++t) {
@@ -80,45 +97,59 @@ void text_forward_batch(const TextModel& model, TextScratch& s, std::span<const 
     }
     k.dequantize[uint32_t(embd.type)](row, s.x.data() + t * d, d);
   }
+  pool.parallel_for(size_t(n), [&](size_t t0, size_t t1, int) {
+    for (size_t t = t0; t < t1; ++t) {
+      nn::rope_angles(batch[t].pos, rope_freq.data(), rope, s.rope_angles.data() + t * hp.n_rot);
+    }
+  });
+
+  // The previous block's output, joining the residual stream x at the next norm.
+  const float* pending = nullptr;
 
   for (size_t il = 0; il < model.layers().size(); ++il) {
     const TextLayer& L = model.layers()[il];
     // Attention block.
-    nn::rms_norm(s.x.data(), L.attn_norm.data(), s.h.data(), n, d, hp.rms_eps);
+    add_and_norm(s.x.data(), pending, L.attn_norm.data(), s.h.data(), n, d, hp.rms_eps, pool);
     const nn::MatmulJob qkv[] = {
         {&L.wq, s.q.data()},  // [n, q_dim]
         {&L.wk, s.k.data()},  // [n, kv_dim]
         {&L.wv, s.v.data()},  // [n, kv_dim]
     };
     nn::matmuls(k, qkv, s.h.data(), n, pool, s.matmul);
-    if (!L.bq.empty()) {
-      nn::add_bias(s.q.data(), L.bq.data(), n, q_dim);
-      nn::add_bias(s.k.data(), L.bk.data(), n, kv_dim);
-      nn::add_bias(s.v.data(), L.bv.data(), n, kv_dim);
-    }
-    if (!L.q_norm.empty()) {  // per-head RMS norm of q and k (Qwen3)
-      nn::rms_norm(s.q.data(), L.q_norm.data(), s.q.data(), n * hp.n_head, hp.head_dim, hp.rms_eps);
-      nn::rms_norm(s.k.data(), L.k_norm.data(), s.k.data(), n * hp.n_head_kv, hp.head_dim,
-                   hp.rms_eps);
-    }
-    for (int64_t t = 0; t < n; ++t) {  // rotate, then store k and v at the token's position
-      const BatchToken& b = batch[size_t(t)];
-      nn::rope(s.q.data() + t * q_dim, int(hp.n_head), int(hp.head_dim), b.pos, rope);
-      nn::rope(s.k.data() + t * kv_dim, int(hp.n_head_kv), int(hp.head_dim), b.pos, rope);
-      KvCache& c = *caches[size_t(b.seq)];
-      for (int64_t g = 0; g < hp.n_head_kv; ++g) {
-        const int64_t at = (g * c.n_ctx + b.pos) * hp.head_dim;
-        store_kv(c.type, s.k.data() + t * kv_dim + g * hp.head_dim, hp.head_dim, c.k[il], at);
-        store_kv(c.type, s.v.data() + t * kv_dim + g * hp.head_dim, hp.head_dim, c.v[il], at);
+    // Per token, split over the pool: biases, the per-head norms of q and k (Qwen3), rotation,
+    // then k and v stored at the token's position (tokens of a batch hold distinct positions).
+    pool.parallel_for(size_t(n), [&](size_t t0, size_t t1, int) {
+      for (size_t t = t0; t < t1; ++t) {
+        float* q = s.q.data() + t * q_dim;
+        float* kt = s.k.data() + t * kv_dim;
+        float* vt = s.v.data() + t * kv_dim;
+        if (!L.bq.empty()) {
+          nn::add_bias(q, L.bq.data(), 1, q_dim);
+          nn::add_bias(kt, L.bk.data(), 1, kv_dim);
+          nn::add_bias(vt, L.bv.data(), 1, kv_dim);
+        }
+        if (!L.q_norm.empty()) {
+          nn::rms_norm(q, L.q_norm.data(), q, hp.n_head, hp.head_dim, hp.rms_eps);
+          nn::rms_norm(kt, L.k_norm.data(), kt, hp.n_head_kv, hp.head_dim, hp.rms_eps);
+        }
+        const float* angles = s.rope_angles.data() + t * hp.n_rot;
+        nn::rope(q, int(hp.n_head), int(hp.head_dim), angles, rope);
+        nn::rope(kt, int(hp.n_head_kv), int(hp.head_dim), angles, rope);
+        const BatchToken& b = batch[t];
+        KvCache& c = *caches[size_t(b.seq)];
+        for (int64_t g = 0; g < hp.n_head_kv; ++g) {
+          const int64_t at = (g * c.n_ctx + b.pos) * hp.head_dim;
+          store_kv(c.type, kt + g * hp.head_dim, hp.head_dim, c.k[il], at);
+          store_kv(c.type, vt + g * hp.head_dim, hp.head_dim, c.v[il], at);
+        }
+        s.spans[t] = {c.k[il].data(), c.v[il].data(), b.pos + 1, c.n_ctx, c.type};  // causal
       }
-      s.spans[size_t(t)] = {c.k[il].data(), c.v[il].data(), b.pos + 1, c.n_ctx, c.type};  // causal
-    }
+    });
     nn::attention(k, s.q.data(), s.spans.data(), s.attn.data(), n, shape, pool);
     nn::matmul(k, L.wo, s.attn.data(), n, s.proj.data(), pool, s.matmul);  // [n, d]
-    for (int64_t i = 0; i < n * d; ++i) s.x[size_t(i)] += s.proj[size_t(i)];
 
     // Feed-forward block (SwiGLU), kFfnRows tokens at a time.
-    nn::rms_norm(s.x.data(), L.ffn_norm.data(), s.h.data(), n, d, hp.rms_eps);
+    add_and_norm(s.x.data(), s.proj.data(), L.ffn_norm.data(), s.h.data(), n, d, hp.rms_eps, pool);
     const nn::MatmulJob gate_up[] = {
         {&L.w_gate, s.gate.data()},  // [m, n_ff]
         {&L.w_up, s.up.data()},      // [m, n_ff]
@@ -132,13 +163,16 @@ void text_forward_batch(const TextModel& model, TextScratch& s, std::span<const 
       });
       nn::matmul(k, L.w_down, s.gate.data(), m, s.proj.data() + t0 * d, pool, s.matmul);
     }
-    for (int64_t i = 0; i < n * d; ++i) s.x[size_t(i)] += s.proj[size_t(i)];
+    pending = s.proj.data();
   }
 
   // Output: only the rows that ask for logits, gathered into h.
   int64_t count = 0;
   for (int64_t t = 0; t < n; ++t) {
     if (!batch[size_t(t)].logits) continue;
+    if (pending) {
+      for (int64_t i = t * d; i < (t + 1) * d; ++i) s.x[size_t(i)] += pending[i];
+    }
     nn::rms_norm(s.x.data() + t * d, model.output_norm().data(), s.h.data() + count * d, 1, d,
                  hp.rms_eps);
     ++count;

@@ -40,6 +40,7 @@ struct TextScratch {
   int64_t n_batch = 0, max_ctx = 0;
   std::vector<float> x, h, q, k, v, attn, proj;  // [n_batch, width] each
   std::vector<float> gate, up;                   // [min(n_batch, kFfnRows), n_ff] each
+  std::vector<float> rope_angles;                // [n_batch, n_rot]: nn::rope_angles per token
   std::vector<int32_t> logit_rows;               // rows whose logits are wanted
   std::vector<nn::AttentionSpan> spans;          // [n_batch]
   nn::MatmulScratch matmul;
