@@ -33,57 +33,60 @@ class BpeTokenizer final : public Tokenizer {
  private:
   Status init() override {
     const bool tiktoken = spec_.model == "tiktoken";
-    const size_t n = spec_.tokens.size();
-    bytes_.resize(n);
+    const size_t n = texts_.size();
+    bytes_.reserve(n, texts_.bytes());
     if (tiktoken) {
-      for (size_t i = 0; i < n; ++i) bytes_[i] = spec_.tokens[i];
+      for (size_t i = 0; i < n; ++i) bytes_.push_back(texts_[i]);
     } else {
       // Byte-level text back to bytes; special tokens keep their text.
       const std::vector<uint32_t> fwd = byte_to_codepoint();
       std::vector<int> inv(512, -1);
       for (int b = 0; b < 256; ++b) inv[fwd[size_t(b)]] = b;
+      std::string raw;
       for (size_t i = 0; i < n; ++i) {
         const TokenType type = spec_.types[i];
         if (type == TokenType::kControl || type == TokenType::kUserDefined) {
-          bytes_[i] = spec_.tokens[i];
+          bytes_.push_back(texts_[i]);
           continue;
         }
-        std::string raw;
+        raw.clear();
         bool ok = true;
-        for (uint32_t cp : unicode::decode_utf8(spec_.tokens[i])) {
+        for (uint32_t cp : unicode::decode_utf8(texts_[i])) {
           if (cp >= inv.size() || inv[cp] < 0) {
             ok = false;
             break;
           }
           raw.push_back(char(inv[cp]));
         }
-        bytes_[i] = ok ? raw : spec_.tokens[i];
+        bytes_.push_back(ok ? std::string_view(raw) : texts_[i]);
       }
     }
+    bytes_.shrink_to_fit();
     // Ordinary tokens by their bytes (the first id wins on duplicates).
+    ids_ = StringIdTable(&bytes_);
     ids_.reserve(n);
     for (size_t i = 0; i < n; ++i) {
       const TokenType type = spec_.types[i];
       if (type == TokenType::kNormal || type == TokenType::kByte || type == TokenType::kUnused ||
           tiktoken) {
-        ids_.insert(bytes_[i], int32_t(i));
+        ids_.insert(int32_t(i));
       }
     }
     for (int b = 0; b < 256; ++b) byte_ids_[b] = ids_.find(std::string(1, char(b)));
     if (tiktoken) {
       // A merge is any split of a token into two tokens; its rank is the merged token's id.
       for (size_t i = 0; i < n; ++i) {
-        const std::string& t = bytes_[i];
+        const std::string_view t = bytes_[i];
         for (size_t k = 1; k < t.size(); ++k) {
-          const int32_t l = ids_.find(std::string_view(t).substr(0, k));
-          const int32_t r = ids_.find(std::string_view(t).substr(k));
+          const int32_t l = ids_.find(t.substr(0, k));
+          const int32_t r = ids_.find(t.substr(k));
           if (l >= 0 && r >= 0) pairs_.insert(l, r, {int32_t(i), int32_t(i)});
         }
       }
     } else {
-      StringIdTable text_ids;  // the file's token texts
+      StringIdTable text_ids(&texts_);  // the file's token texts
       text_ids.reserve(n);
-      for (size_t i = 0; i < n; ++i) text_ids.insert(spec_.tokens[i], int32_t(i));
+      for (size_t i = 0; i < n; ++i) text_ids.insert(int32_t(i));
       pairs_.reserve(spec_.merges.size());
       for (size_t rank = 0; rank < spec_.merges.size(); ++rank) {
         const std::string& m = spec_.merges[rank];

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tokenizers/string_store.h"
+
 namespace omni {
 
 inline uint64_t hash_bytes(std::string_view s) {
@@ -25,7 +27,7 @@ inline uint64_t hash_bytes(std::string_view s) {
 }
 
 // Both tables probe linearly and fill at most half of their slots, so that lookups that miss
-// (most pair lookups do) stay short. Three quarters would save 8 MiB on a 151936-token
+// (most pair lookups do) stay short. Three quarters would halve them on a 151936-token
 // vocabulary, but encoded about 10% slower (bench_tokenizer, o200k_base).
 inline bool over_max_load(size_t n, size_t slots) {
   return n * 2 > slots;
@@ -43,42 +45,50 @@ inline uint64_t hash_u64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-// Byte string -> id. Keys are views into storage that must outlive the table.
+// Byte string -> id over the strings of a StringStore: the key of id i is keys[i], so a slot is
+// just the id and 32 bits of its key's hash (8 bytes; the bytes stay in the store), and a probe
+// compares bytes only where those bits match. The store must be complete before the first insert
+// and outlive the table.
 class StringIdTable {
  public:
+  StringIdTable() = default;
+  explicit StringIdTable(const StringStore* keys) : keys_(keys) {}
   void reserve(size_t n) { slots_.assign(slots_for(n), Slot{}); }
-  // Returns false if the key was present (the first id is kept).
-  bool insert(std::string_view key, int32_t id) {
+  // Adds keys[id]; returns false if that key was present (the first id is kept).
+  bool insert(int32_t id) {
     if (over_max_load(size_ + 1, slots_.size())) grow();
-    return insert_no_grow(key, id);
+    return insert_no_grow(id, hash_bytes((*keys_)[size_t(id)]));
   }
   int32_t find(std::string_view key) const {  // -1 if absent
     if (slots_.empty()) return -1;
+    const uint64_t h = hash_bytes(key);
+    const uint32_t tag = uint32_t(h >> 32);
     const size_t mask = slots_.size() - 1;
-    for (size_t i = hash_bytes(key) & mask;; i = (i + 1) & mask) {
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
       const Slot& s = slots_[i];
       if (s.id < 0) return -1;
-      if (s.len == key.size() && std::memcmp(s.data, key.data(), key.size()) == 0) return s.id;
+      if (s.tag == tag && (*keys_)[size_t(s.id)] == key) return s.id;
     }
   }
   size_t size() const { return size_; }
 
  private:
   struct Slot {
-    const char* data = nullptr;
-    uint32_t len = 0;
     int32_t id = -1;
+    uint32_t tag = 0;  // the high 32 bits of the key's hash
   };
-  bool insert_no_grow(std::string_view key, int32_t id) {
+  bool insert_no_grow(int32_t id, uint64_t h) {
+    const std::string_view key = (*keys_)[size_t(id)];
+    const uint32_t tag = uint32_t(h >> 32);
     const size_t mask = slots_.size() - 1;
-    for (size_t i = hash_bytes(key) & mask;; i = (i + 1) & mask) {
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
       Slot& s = slots_[i];
       if (s.id < 0) {
-        s = {key.data(), uint32_t(key.size()), id};
+        s = {id, tag};
         ++size_;
         return true;
       }
-      if (s.len == key.size() && std::memcmp(s.data, key.data(), key.size()) == 0) return false;
+      if (s.tag == tag && (*keys_)[size_t(s.id)] == key) return false;
     }
   }
   void grow() {
@@ -86,9 +96,10 @@ class StringIdTable {
     slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
     size_ = 0;
     for (const Slot& s : old) {
-      if (s.id >= 0) insert_no_grow(std::string_view(s.data, s.len), s.id);
+      if (s.id >= 0) insert_no_grow(s.id, hash_bytes((*keys_)[size_t(s.id)]));
     }
   }
+  const StringStore* keys_ = nullptr;
   std::vector<Slot> slots_;
   size_t size_ = 0;
 };

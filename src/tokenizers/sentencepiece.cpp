@@ -20,21 +20,26 @@ class SentencePieceTokenizer final : public Tokenizer {
 
  private:
   Status init() override {
-    const size_t n = spec_.tokens.size();
-    bytes_.resize(n);
+    const size_t n = texts_.size();
+    bytes_.reserve(n, texts_.bytes());
+    ids_ = StringIdTable(&texts_);
+    ids_.reserve(n);
     for (int b = 0; b < 256; ++b) byte_ids_[b] = -1;
+    std::string text;
     for (size_t i = 0; i < n; ++i) {
-      const std::string& t = spec_.tokens[i];
+      const std::string_view t = texts_[i];
       const TokenType type = spec_.types[i];
       if (type == TokenType::kByte) {
+        const std::string byte_name(t);  // "<0xNN>"
         unsigned v = 0;
-        if (t.size() == 6 && std::sscanf(t.c_str(), "<0x%02X>", &v) == 1) {
-          bytes_[i] = std::string(1, char(v));
+        if (t.size() == 6 && std::sscanf(byte_name.c_str(), "<0x%02X>", &v) == 1) {
+          const char byte = char(v);
+          bytes_.push_back(std::string_view(&byte, 1));
           byte_ids_[v] = int32_t(i);
           continue;
         }
       }
-      std::string text;
+      text.clear();
       for (size_t k = 0; k < t.size();) {
         if (t.compare(k, kSpace.size(), kSpace) == 0) {
           text += ' ';
@@ -43,12 +48,13 @@ class SentencePieceTokenizer final : public Tokenizer {
           text += t[k++];
         }
       }
-      bytes_[i] = text;
+      bytes_.push_back(text);
       if (type == TokenType::kNormal || type == TokenType::kUserDefined ||
           type == TokenType::kUnused) {
-        ids_.insert(t, int32_t(i));
+        ids_.insert(int32_t(i));
       }
     }
+    bytes_.shrink_to_fit();
     return Status::Ok();
   }
 

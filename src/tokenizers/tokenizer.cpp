@@ -7,7 +7,13 @@
 
 namespace omni {
 
-Tokenizer::Tokenizer(VocabSpec spec) : spec_(std::move(spec)) {}
+Tokenizer::Tokenizer(VocabSpec spec) : spec_(std::move(spec)) {
+  size_t total = 0;
+  for (const std::string& t : spec_.tokens) total += t.size();
+  texts_.reserve(spec_.tokens.size(), total);
+  for (const std::string& t : spec_.tokens) texts_.push_back(t);
+  std::vector<std::string>().swap(spec_.tokens);
+}
 Tokenizer::~Tokenizer() = default;
 
 StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::create(VocabSpec spec) {
@@ -22,6 +28,10 @@ StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::create(VocabSpec spec) {
     return Corrupt("vocabulary has %zu tokens but %zu scores", spec.tokens.size(),
                    spec.scores.size());
   }
+  size_t text_bytes = 0;
+  for (const std::string& text : spec.tokens) text_bytes += text.size();
+  if (text_bytes > StringStore::kMaxBytes)
+    return InvalidArgument("vocabulary texts take %zu bytes (at most 4 GiB)", text_bytes);
   const int32_t n = int32_t(spec.tokens.size());
   for (int32_t* id : {&spec.bos_id, &spec.eos_id, &spec.unk_id, &spec.pad_id}) {
     if (*id >= n)
@@ -81,7 +91,7 @@ void Tokenizer::encode_with_specials(std::string_view text, const std::vector<in
   for (size_t i = 0; i < text.size();) {
     int32_t found = -1;
     for (int32_t id : specials) {
-      const std::string& s = bytes_[size_t(id)];
+      const std::string_view s = bytes_[size_t(id)];
       if (text.compare(i, s.size(), s) == 0) {
         found = id;
         break;
@@ -110,9 +120,14 @@ bool Tokenizer::is_special(int32_t id) const {
   return t == TokenType::kControl || t == TokenType::kUserDefined;
 }
 
+std::string_view Tokenizer::token_text(int32_t id) const {
+  if (id < 0 || id >= n_vocab()) return {};
+  return texts_[size_t(id)];
+}
+
 int32_t Tokenizer::find_token(std::string_view text) const {
-  for (size_t i = 0; i < spec_.tokens.size(); ++i) {
-    if (spec_.tokens[i] == text) return int32_t(i);
+  for (size_t i = 0; i < texts_.size(); ++i) {
+    if (texts_[i] == text) return int32_t(i);
   }
   return -1;
 }

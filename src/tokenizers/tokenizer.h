@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "tokenizers/string_store.h"
 
 namespace omni {
 
@@ -40,7 +41,8 @@ struct VocabSpec {
   std::vector<std::string>
       pre_patterns;  // or the patterns themselves (tokenizer.json); win over `pre`
   // Token texts as the file stores them: byte-level BPE in GPT-2's byte-to-text mapping,
-  // SentencePiece with U+2581 for spaces, tiktoken as the raw bytes.
+  // SentencePiece with U+2581 for spaces, tiktoken as the raw bytes. Moved into the tokenizer
+  // when it is created (Tokenizer::token_text): its spec() has none.
   std::vector<std::string> tokens;
   std::vector<TokenType> types;     // empty = all normal
   std::vector<float> scores;        // SentencePiece merge priorities
@@ -70,11 +72,15 @@ class Tokenizer {
   std::string decode(std::span<const int32_t> ids, bool skip_special = false) const;
 
   bool is_special(int32_t id) const;  // control or user-defined
-  int32_t n_vocab() const { return int32_t(bytes_.size()); }
+  int32_t n_vocab() const { return int32_t(texts_.size()); }
+  // The spec the tokenizer was created from, less its tokens and merges (held in other forms).
   const VocabSpec& spec() const { return spec_; }
+  // The token's text as the file stores it (VocabSpec::tokens). Empty for an id out of range.
+  std::string_view token_text(int32_t id) const;
   int32_t find_token(std::string_view text) const;  // by the file's token text; -1 if absent
 
  protected:
+  // Moves spec.tokens into texts_.
   explicit Tokenizer(VocabSpec spec);
   // Encodes text that contains no special tokens, appending to `out`.
   virtual void encode_ordinary(std::string_view text, std::vector<int32_t>* out) const = 0;
@@ -82,7 +88,8 @@ class Tokenizer {
   virtual Status init() = 0;
 
   VocabSpec spec_;
-  std::vector<std::string> bytes_;
+  StringStore texts_;  // [n_vocab] the file's token texts
+  StringStore bytes_;  // [n_vocab] what each token decodes to, filled by init() in id order
   std::vector<int32_t> specials_;  // ids matched in text (sorted by text length, longest first)
   std::vector<int32_t> always_specials_;  // user-defined ids, matched even without parse_special
 

@@ -25,19 +25,24 @@ class WordPieceTokenizer final : public Tokenizer {
 
  private:
   Status init() override {
-    const size_t n = spec_.tokens.size();
-    bytes_.resize(n);
+    const size_t n = texts_.size();
+    bytes_.reserve(n, texts_.bytes());
+    ids_ = StringIdTable(&texts_);
+    ids_.reserve(n);
+    std::string spaced;
     for (size_t i = 0; i < n; ++i) {
-      const std::string& t = spec_.tokens[i];
-      ids_.insert(t, int32_t(i));
+      const std::string_view t = texts_[i];
+      ids_.insert(int32_t(i));
       max_len_ = std::max(max_len_, t.size());
-      if (t.rfind("\xe2\x96\x81", 0) == 0) {
-        bytes_[i] = ' ';
-        bytes_[i].append(t, 3);
+      if (t.starts_with("\xe2\x96\x81")) {
+        spaced.assign(1, ' ');
+        spaced.append(t.substr(3));
+        bytes_.push_back(spaced);
       } else {
-        bytes_[i] = t;
+        bytes_.push_back(t);
       }
     }
+    bytes_.shrink_to_fit();
     return Status::Ok();
   }
 

@@ -1,2 +1,2 @@
-omni_test(tokenizers_tests tokenizers/vectors_test.cpp tokenizers/unicode_test.cpp tokenizers/streaming_test.cpp)
+omni_test(tokenizers_tests tokenizers/hash_tables_test.cpp tokenizers/vectors_test.cpp tokenizers/unicode_test.cpp tokenizers/streaming_test.cpp)
 target_link_libraries(tokenizers_tests PRIVATE nlohmann_json::nlohmann_json)
