@@ -117,7 +117,8 @@ void text_forward_batch(const TextModel& model, TextScratch& s, std::span<const 
     };
     nn::matmuls(k, qkv, s.h.data(), n, pool, s.matmul);
     // Per token, split over the pool: biases, the per-head norms of q and k (Qwen3), rotation,
-    // then k and v stored at the token's position (tokens of a batch hold distinct positions).
+    // then k and v stored at the token's position (no two tokens of a batch share a sequence
+    // and a position, so no two write the same cache row).
     pool.parallel_for(size_t(n), [&](size_t t0, size_t t1, int) {
       for (size_t t = t0; t < t1; ++t) {
         float* q = s.q.data() + t * q_dim;
