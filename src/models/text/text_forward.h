@@ -58,7 +58,8 @@ struct BatchToken {
 
 // Evaluates `batch` (at most scratch.n_batch tokens). For every token, caches[seq] must hold
 // positions 0 .. pos - 1, either from earlier calls or from tokens of this batch, and pos must be
-// below caches[seq]->n_ctx and scratch.max_ctx. Writes each token's key and value at its
+// below caches[seq]->n_ctx and scratch.max_ctx; no two tokens share a sequence and a position
+// (their rows of the cache are written in parallel). Writes each token's key and value at its
 // position, and the logits of the tokens that ask for them to `logits`, in batch order
 // ([count of such tokens, n_vocab]).
 void text_forward_batch(const TextModel& model, TextScratch& scratch,
