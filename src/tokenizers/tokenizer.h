@@ -59,6 +59,9 @@ class Tokenizer {
  public:
   static StatusOr<std::unique_ptr<Tokenizer>> create(VocabSpec spec);
   virtual ~Tokenizer();
+  // Not copied or moved: the lookup tables of a tokenizer point into its own string stores.
+  Tokenizer(const Tokenizer&) = delete;
+  Tokenizer& operator=(const Tokenizer&) = delete;
 
   // Token ids for `text`. With parse_special, the texts of control tokens (and for tiktoken,
   // of its special tokens) become those tokens; otherwise they are encoded as ordinary text.
