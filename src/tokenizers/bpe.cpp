@@ -34,7 +34,6 @@ class BpeTokenizer final : public Tokenizer {
   Status init() override {
     const bool tiktoken = spec_.model == "tiktoken";
     const size_t n = texts_.size();
-    bytes_.reserve(n, texts_.bytes());
     if (tiktoken) {
       for (size_t i = 0; i < n; ++i) bytes_.push_back(texts_[i]);
     } else {
@@ -61,7 +60,6 @@ class BpeTokenizer final : public Tokenizer {
         bytes_.push_back(ok ? std::string_view(raw) : texts_[i]);
       }
     }
-    bytes_.shrink_to_fit();
     // Ordinary tokens by their bytes (the first id wins on duplicates).
     ids_ = StringIdTable(&bytes_);
     ids_.reserve(n);

@@ -21,7 +21,6 @@ class SentencePieceTokenizer final : public Tokenizer {
  private:
   Status init() override {
     const size_t n = texts_.size();
-    bytes_.reserve(n, texts_.bytes());
     ids_ = StringIdTable(&texts_);
     ids_.reserve(n);
     for (int b = 0; b < 256; ++b) byte_ids_[b] = -1;
@@ -54,7 +53,6 @@ class SentencePieceTokenizer final : public Tokenizer {
         ids_.insert(int32_t(i));
       }
     }
-    bytes_.shrink_to_fit();
     return Status::Ok();
   }
 

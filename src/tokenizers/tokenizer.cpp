@@ -49,7 +49,11 @@ StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::create(VocabSpec spec) {
     return Unsupported("tokenizer model '%s' (supported: gpt2, llama, bert, tiktoken)",
                        spec.model.c_str());
   }
+  // No token decodes to more bytes than its text holds (byte-level text, U+2581 and "<0xNN>"
+  // all shrink), so the texts' size bounds the bytes init() appends.
+  t->bytes_.reserve(t->texts_.size(), t->texts_.bytes());
   OMNI_RETURN_IF_ERROR(t->init());
+  t->bytes_.shrink_to_fit();
   // Special tokens, matched longest text first.
   for (int32_t id = 0; id < t->n_vocab(); ++id) {
     const TokenType type = t->spec_.types[size_t(id)];

@@ -26,7 +26,6 @@ class WordPieceTokenizer final : public Tokenizer {
  private:
   Status init() override {
     const size_t n = texts_.size();
-    bytes_.reserve(n, texts_.bytes());
     ids_ = StringIdTable(&texts_);
     ids_.reserve(n);
     std::string spaced;
@@ -42,7 +41,6 @@ class WordPieceTokenizer final : public Tokenizer {
         bytes_.push_back(t);
       }
     }
-    bytes_.shrink_to_fit();
     return Status::Ok();
   }
 
