@@ -15,16 +15,21 @@
 //   Limits/FmaPeak     GFLOP per second of independent 256-bit FMA chains (the float ceiling of
 //   prefill)
 // Decode weights are copied enough times to span 256 MiB and cycled through, so each call reads
-// its matrix from memory, not from the 32 MiB L3. Arguments: threads (1, 2).
+// its matrix from memory, not from the 32 MiB L3. Weights and the bandwidth buffer are mapped
+// as the model maps its weights (base/weight_memory.h: huge pages where the system allows).
+// Arguments: threads (1, 2).
 // Run: build/bin/bench_matmul [--benchmark_filter=Decode] [--benchmark_repetitions=5]
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "base/weight_memory.h"
 #include "kernels/kernels.h"
 #include "nn/matmul.h"
 #include "tensor/fp16.h"
@@ -79,7 +84,7 @@ std::vector<float> pseudo_random(size_t n, uint32_t seed) {
 
 // `copies` copies of one random [n_in, n_out] matrix of `type`, back to back.
 struct Matrices {
-  std::vector<uint8_t> bytes;
+  omni::WeightMemory bytes;
   size_t one = 0;  // bytes of one copy
   int copies = 0;
   omni::TensorView view(int i) const {
@@ -93,6 +98,16 @@ struct Matrices {
   int64_t n_in, n_out;
 };
 
+// Memory as the model's interleaved weights get it (huge pages where the system allows them).
+omni::WeightMemory alloc_weights(size_t bytes) {
+  auto m = omni::WeightMemory::allocate(bytes);
+  if (!m.ok()) {
+    std::fprintf(stderr, "bench_matmul: %s\n", m.status().message().c_str());
+    std::exit(1);
+  }
+  return std::move(*m);
+}
+
 Matrices make_matrices(Weights wt, const Shape& s, size_t min_total) {
   const DType type = wt.type;
   Matrices m;
@@ -102,7 +117,7 @@ Matrices make_matrices(Weights wt, const Shape& s, size_t min_total) {
   m.n_out = s.n_out;
   m.one = omni::row_bytes(type, s.n_in) * size_t(s.n_out);
   m.copies = int(std::max<size_t>(1, (min_total + m.one - 1) / m.one));
-  m.bytes.resize(m.one * size_t(m.copies));
+  m.bytes = alloc_weights(m.one * size_t(m.copies));
   const int64_t rows_per_chunk = std::max<int64_t>(1, (1 << 20) / s.n_in);
   for (int64_t r0 = 0; r0 < s.n_out; r0 += rows_per_chunk) {
     const int64_t rows = std::min(rows_per_chunk, s.n_out - r0);
@@ -111,7 +126,7 @@ Matrices make_matrices(Weights wt, const Shape& s, size_t min_total) {
         type, x.data(), m.bytes.data() + omni::row_bytes(type, s.n_in) * size_t(r0), rows * s.n_in);
   }
   if (m.interleaved) {
-    const std::vector<uint8_t> plain(m.bytes.begin(), m.bytes.begin() + ptrdiff_t(m.one));
+    const std::vector<uint8_t> plain(m.bytes.data(), m.bytes.data() + m.one);
     omni::interleave_rows(type, plain.data(), m.bytes.data(), s.n_in, s.n_out);
   }
   for (int i = 1; i < m.copies; ++i)
@@ -184,12 +199,15 @@ __attribute__((target("avx2,fma"))) float fma_chains(int iters) {
 void memory_read(benchmark::State& state) {
   const int threads = int(state.range(0));
   const size_t n = (size_t(512) << 20) / sizeof(float);
-  const std::vector<float> buf = pseudo_random(n, 3);
+  const std::vector<float> values = pseudo_random(n, 3);
+  const omni::WeightMemory mem = alloc_weights(n * sizeof(float));
+  std::memcpy(mem.data(), values.data(), n * sizeof(float));
+  const float* buf = reinterpret_cast<const float*>(mem.data());
   omni::ThreadPool pool(threads);
   std::vector<float> partial(static_cast<size_t>(threads));
   for (auto _ : state) {
     pool.parallel_for(n / 128, [&](size_t b, size_t e, int t) {
-      partial[size_t(t)] = sum_avx2(buf.data() + b * 128, (e - b) * 128);
+      partial[size_t(t)] = sum_avx2(buf + b * 128, (e - b) * 128);
     });
     benchmark::DoNotOptimize(partial.data());
   }

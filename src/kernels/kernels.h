@@ -76,12 +76,14 @@ constexpr int kTile16Cols = 16;
 using VecDotTile16Fn = void (*)(int64_t n, const void* group0, const void* a, size_t a_stride,
                                 const Q8_0BlockInfo* a_info, int nc, float* y, size_t y_stride);
 
-// One activation row (decode) against two consecutive groups of interleaved rows (16 rows,
-// group0 then the group after it): y[r] = vec_dot(n, row r of the two groups, a) bit for bit, for
-// r < 16; a_info as for vec_dot_tile8. Set where a table multiplies 512-bit registers of bytes
-// (VNNI), for the types it serves; matmul uses vec_dot_tile8 elsewhere.
-using VecDotPairFn = void (*)(int64_t n, const void* group0, const void* a,
-                              const Q8_0BlockInfo* a_info, float* y);
+// One activation row (decode) against n_groups >= 1 consecutive groups of interleaved rows
+// (kInterleaveRows rows each, group_bytes apart, back to back): for r < kInterleaveRows * n_groups,
+//   y[r] = vec_dot(n, row r of the groups, a)
+// bit for bit, as vec_dot_tile8 gives them; a_info as there. One call walks a thread's share of
+// a product, so the weights stream without a return to matmul between groups. Set in the SIMD
+// tables for every interleavable type; matmul calls vec_dot_tile8 per group where it is not set.
+using VecDotGroupsFn = void (*)(int64_t n, const void* groups, size_t group_bytes, int64_t n_groups,
+                                const void* a, const Q8_0BlockInfo* a_info, float* y);
 
 // The query rows of one attend call: n_rows rows of n_q query heads that share one key/value
 // head. Row r's heads are q + r * row_stride (n_q rows of head_dim floats, contiguous); they
@@ -124,7 +126,7 @@ struct KernelTable {
   VecDotTileFn vec_dot_tile[kDTypeIdLimit];      // set wherever vec_dot is
   VecDotTile8Fn vec_dot_tile8[kDTypeIdLimit];    // set for every interleavable type
   VecDotTile16Fn vec_dot_tile16[kDTypeIdLimit];  // set for some of them, or none
-  VecDotPairFn vec_dot_pair[kDTypeIdLimit];      // set for some of them, or none
+  VecDotGroupsFn vec_dot_groups[kDTypeIdLimit];  // set for every interleavable type, or none
   QuantizeActFn quantize_act[kDTypeIdLimit];     // set for the activation types Q8_0 and Q8_K
   AttendFn attend;
   AttendF16Fn attend_f16;

@@ -97,8 +97,8 @@ void matmuls(const KernelTable& k, std::span<const MatmulJob> jobs, const float*
   // and vec_dot_tile8), whatever the split.
   // Where the table has a vec_dot_tile16 for an interleaved type, pairs of its groups take their
   // tokens 16 at a time, and the rest (fewer than 16, or a group without its pair in the range)
-  // through vec_dot_tile8: the same floats either way. A single token takes pairs of groups
-  // through vec_dot_pair where the table has one.
+  // through vec_dot_tile8: the same floats either way. A single token takes the range's groups of
+  // each product in one vec_dot_groups call where the table has one.
   static const size_t chunk_bytes = l2_cache_bytes() / 8 * 3;
   constexpr int64_t kTiles = std::lcm(std::lcm(kTileCols, kTile8Cols), kTile16Cols);
   const int64_t chunk =
@@ -120,13 +120,15 @@ void matmuls(const KernelTable& k, std::span<const MatmulJob> jobs, const float*
           auto info_at = [&](int64_t t) {
             return block_info ? scratch.block_info.data() + t * (n_in / kQK8_0) : nullptr;
           };
-          const bool has_pair = g + 1 < end && g + 1 < first_group[i + 1];
-          const VecDotPairFn pair1 = k.vec_dot_pair[uint32_t(w.type)];
-          if (pair1 && has_pair && t1 - t0 == 1) {  // decode
-            pair1(n_in, group, act + size_t(t0) * act_stride, info_at(t0), y + t0 * n_out + r0);
-            ++g;
+          const VecDotGroupsFn groups = k.vec_dot_groups[uint32_t(w.type)];
+          if (groups && t1 - t0 == 1) {  // decode: this product's groups of the range at once
+            const size_t last = std::min(end, first_group[i + 1]);
+            groups(n_in, group, size_t(kInterleaveRows) * w.nb[1], int64_t(last - g),
+                   act + size_t(t0) * act_stride, info_at(t0), y + t0 * n_out + r0);
+            g = last - 1;
             continue;
           }
+          const bool has_pair = g + 1 < end && g + 1 < first_group[i + 1];
           int64_t t = t0;
           const bool pair = tile16 && t1 - t0 >= kTile16Cols && has_pair;
           if (pair) {

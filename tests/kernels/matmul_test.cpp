@@ -183,7 +183,8 @@ TEST(Matmul, InterleavedRowsGiveThePlainResult) {
                         {DType::Q4_K, 256, 16, 16},
                         {DType::Q6_K, 512, 40, 33},
                         {DType::Q6_K, 256, 16, 16},
-                        // Decode over pairs of groups (vec_dot_pair), with a group left alone.
+                        // Decode over a range of groups (vec_dot_groups), in pairs where a table
+                        // pairs them, with a group left alone.
                         {DType::Q4_0, 256, 40, 1},
                         {DType::Q8_0, 128, 40, 1}};
   for (Isa isa : compiled_isas()) {
