@@ -10,12 +10,6 @@
 namespace omni {
 
 namespace {
-// Chunk `index` of `parts` equal chunks of [0, n).
-void chunk(size_t n, size_t parts, size_t index, size_t* begin, size_t* end) {
-  *begin = n * index / parts;
-  *end = n * (index + 1) / parts;
-}
-
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
   _mm_pause();
@@ -77,13 +71,22 @@ void ThreadPool::worker_main(int index) {
   }
 }
 
+void ThreadPool::plan_chunks(size_t n, int threads, std::vector<size_t>* bounds) {
+  const size_t t = size_t(std::max(1, threads));
+  const size_t min_chunk = std::max<size_t>(1, n / (t * kMinChunksPerThread));
+  bounds->clear();
+  bounds->push_back(0);
+  for (size_t b = 0; b < n;) {
+    b = std::min(n, b + std::max(min_chunk, (n - b) / (2 * t)));
+    bounds->push_back(b);
+  }
+}
+
 void ThreadPool::run_chunks(int thread_index) {
   for (;;) {
     const size_t c = next_chunk_.fetch_add(1, std::memory_order_relaxed);
     if (c >= job_chunks_) return;
-    size_t begin, end;
-    chunk(job_n_, job_chunks_, c, &begin, &end);
-    if (begin < end) (*job_)(begin, end, thread_index);
+    (*job_)(job_bounds_[c], job_bounds_[c + 1], thread_index);
   }
 }
 
@@ -93,8 +96,8 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t, size_t,
     return;
   }
   job_ = &fn;
-  job_n_ = n;
-  job_chunks_ = std::min(n, size_t(size()) * kChunksPerThread);
+  plan_chunks(n, size(), &job_bounds_);
+  job_chunks_ = job_bounds_.size() - 1;
   next_chunk_.store(0, std::memory_order_relaxed);
   pending_.store(int(workers_.size()), std::memory_order_relaxed);
   {

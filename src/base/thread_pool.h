@@ -7,9 +7,12 @@
 // condition variable, and the caller spins likewise while it waits for the last chunk; so
 // back-to-back loops do not pay for a sleep and a wake-up.
 //
-// Load balance: a loop is cut into kChunksPerThread chunks per thread, which threads take in order
-// as they become free. A thread that is slowed (a shared core, a busy memory channel) then does
-// less of the loop instead of holding up the others at its end.
+// Load balance: a loop is cut into chunks that threads take in order as they become free, large
+// ones first and small ones last: each chunk is 1/(2 * threads) of what is left, and at least
+// 1/(kMinChunksPerThread * threads) of the loop. A thread that is slowed (a shared core, a busy
+// memory channel) then does less of the loop, and the threads finish within a small chunk of one
+// another, while the first chunks stay long, contiguous runs (a decoded token's matrix products
+// are each a few tens of microseconds, so their ends matter).
 #pragma once
 
 #include <atomic>
@@ -37,7 +40,11 @@ class ThreadPool {
   // the caller) is the thread running the call, which may run several ranges. Not reentrant.
   void parallel_for(size_t n, const std::function<void(size_t, size_t, int)>& fn);
 
-  static constexpr int kChunksPerThread = 4;
+  // The bounds of the chunks parallel_for(n) cuts [0, n) into, for a pool of `threads`: chunk c
+  // is [bounds[c], bounds[c + 1]). Exposed for tests.
+  static void plan_chunks(size_t n, int threads, std::vector<size_t>* bounds);
+
+  static constexpr int kMinChunksPerThread = 16;
 
  private:
   void worker_main(int index);
@@ -50,7 +57,7 @@ class ThreadPool {
   // Written by the caller before generation_ is bumped (release); read by workers after they see
   // the new generation (acquire).
   const std::function<void(size_t, size_t, int)>* job_ = nullptr;
-  size_t job_n_ = 0;
+  std::vector<size_t> job_bounds_;  // plan_chunks of the current loop
   size_t job_chunks_ = 0;
   std::atomic<size_t> next_chunk_{0};         // the next chunk of the current loop to take
   std::atomic<unsigned long> generation_{0};  // bumped once per loop, under mutex_

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -55,11 +56,13 @@ TEST(ThreadPool, WakesSleepingWorkers) {
 // one fixed range per thread never happens.
 TEST(ThreadPool, FreeThreadsTakeTheChunksOfAHeldOne) {
   ThreadPool pool(2);
-  const size_t n = size_t(pool.size()) * ThreadPool::kChunksPerThread;  // one index per chunk
+  const size_t n = 64;
   std::vector<std::atomic<int>> ran_on(n);
   std::atomic<size_t> done{0};
+  std::atomic<size_t> held_chunk{0};
   pool.parallel_for(n, [&](size_t b, size_t e, int t) {
     if (b == 0) {  // hold the thread that took the first chunk
+      held_chunk = e - b;
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
       while (done.load() < n - (e - b) && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -71,7 +74,39 @@ TEST(ThreadPool, FreeThreadsTakeTheChunksOfAHeldOne) {
   size_t on_held = 0;
   const int held_thread = ran_on[0].load();
   for (auto& r : ran_on) on_held += size_t(r.load() == held_thread);
-  EXPECT_EQ(on_held, 1u) << "the held thread should have run its first chunk only";
+  EXPECT_EQ(on_held, held_chunk.load()) << "the held thread should have run its first chunk only";
+  EXPECT_LT(held_chunk.load(), n / 2);
+}
+
+// Chunks cover [0, n) in order, shrink from 1/(2 * threads) of the loop down to the minimum, and
+// the last ones are small: threads finish a loop within a small chunk of one another.
+TEST(ThreadPool, ChunksShrinkTowardTheEndOfALoop) {
+  std::vector<size_t> bounds;
+  for (int threads : {1, 2, 4, 16}) {
+    for (size_t n : {1, 5, 14, 112, 1000, 151936}) {
+      ThreadPool::plan_chunks(n, threads, &bounds);
+      ASSERT_GE(bounds.size(), 2u);
+      EXPECT_EQ(bounds.front(), 0u);
+      EXPECT_EQ(bounds.back(), n);
+      const size_t t = size_t(threads);
+      const size_t min_chunk = std::max<size_t>(1, n / (t * ThreadPool::kMinChunksPerThread));
+      EXPECT_EQ(bounds[1], std::max(min_chunk, n / (2 * t))) << threads << " " << n;
+      for (size_t c = 0; c + 1 < bounds.size(); ++c) {
+        const size_t size = bounds[c + 1] - bounds[c];
+        ASSERT_GE(size, 1u);
+        if (c + 2 < bounds.size()) {  // every chunk but the last (the remainder) is at least...
+          EXPECT_GE(size, min_chunk) << threads << " " << n << " chunk " << c;
+        }
+        if (c > 0) {
+          EXPECT_LE(size, bounds[c] - bounds[c - 1]) << threads << " " << n << " chunk " << c;
+        }
+      }
+      EXPECT_LE(bounds.back() - bounds[bounds.size() - 2], min_chunk) << threads << " " << n;
+      // Few chunks: each one is an atomic increment shared by the threads.
+      EXPECT_LE(bounds.size() - 1, std::min<size_t>(n, 8 * t + t * ThreadPool::kMinChunksPerThread))
+          << threads << " " << n;
+    }
+  }
 }
 
 }  // namespace
