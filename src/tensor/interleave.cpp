@@ -3,7 +3,6 @@
 #include <cassert>
 #include <cstring>
 
-#include "tensor/block_unpack.h"
 #include "tensor/quant_blocks.h"
 
 namespace omni {
@@ -93,18 +92,34 @@ void from_group(const BlockQ4_Kx8& g, int r, BlockQ4_K* b) {
   from_words(g.qs, r, b->qs);
 }
 
+// Q6_K's 6-bit levels (plus 32) of elements 128h + 32k + l, k = 0..3, come from ql[64h + l]
+// (k = 0, 2: low and high nibble), ql[64h + 32 + l] (k = 1, 3) and bits 2k, 2k + 1 of
+// qh[32h + l] (unpack_block). The group keeps k = 0..2 whole in three bytes and spreads k = 3's
+// six bits over their top two bits. Four consecutive l at a time: one 32-bit word per field,
+// byte j for l = 4 lq + j (the masks keep every operation within its byte).
 void to_group(const BlockQ6_K& b, int r, BlockQ6_Kx8* g) {
   g->d[r] = b.d;
   to_words(b.scales, r, g->scales);
-  Unpacked256 u;
-  unpack_block(b, &u);  // levels - 32 of elements 0..255
+  auto word = [](const uint8_t* p) {
+    uint32_t w;
+    std::memcpy(&w, p, 4);
+    return w;
+  };
+  constexpr uint32_t kLow4 = 0x0f0f0f0fu, kLow2 = 0x03030303u;
   for (int h = 0; h < 2; ++h) {
-    for (int l = 0; l < 32; ++l) {
-      // The levels of elements 128h + 32k + l, k = 0..3.
-      uint8_t lv[4];
-      for (int k = 0; k < 4; ++k) lv[k] = uint8_t(u.q[128 * h + 32 * k + l] + 32);
-      for (int p = 0; p < 3; ++p)
-        g->q[3 * (8 * h + l / 4) + p][r][l % 4] = uint8_t(lv[p] | ((lv[3] >> (2 * p)) & 3) << 6);
+    for (int lq = 0; lq < 8; ++lq) {
+      const uint32_t ql0 = word(b.ql + 64 * h + 4 * lq), ql1 = word(b.ql + 64 * h + 32 + 4 * lq);
+      const uint32_t qh = word(b.qh + 32 * h + 4 * lq);
+      const uint32_t lv[4] = {
+          (ql0 & kLow4) | (qh & kLow2) << 4,
+          (ql1 & kLow4) | ((qh >> 2) & kLow2) << 4,
+          ((ql0 >> 4) & kLow4) | ((qh >> 4) & kLow2) << 4,
+          ((ql1 >> 4) & kLow4) | ((qh >> 6) & kLow2) << 4,
+      };
+      for (int p = 0; p < 3; ++p) {
+        const uint32_t out = lv[p] | ((lv[3] >> (2 * p)) & kLow2) << 6;
+        std::memcpy(g->q[3 * (8 * h + lq) + p][r], &out, 4);
+      }
     }
   }
 }
