@@ -42,15 +42,32 @@ void from_group(const BlockQ4_0x8& g, int r, BlockQ4_0* b) {
 
 // Q5_0's fifth bits: element e's is bit e of the little-endian 32-bit qh. In the group, element
 // 4k + j's is bit 8j + k and element 16 + 4k + j's bit 8j + 4 + k (BlockQ5_0x8).
-int q5_0x8_bit(int e) {
+constexpr int q5_0x8_bit(int e) {
   const int half = e / 16, k = (e % 16) / 4, j = e % 4;
   return 8 * j + 4 * half + k;
 }
+// The group's qh bits of each value of each byte of a block's qh: byte i's value v contributes
+// kQ5Spread[i][v], and the four contributions do not overlap.
+struct Q5Spread {
+  uint32_t bits[4][256];
+};
+constexpr Q5Spread make_q5_spread() {
+  Q5Spread s{};
+  for (int i = 0; i < 4; ++i) {
+    for (int v = 0; v < 256; ++v) {
+      for (int b = 0; b < 8; ++b) {
+        if ((v >> b) & 1) s.bits[i][v] |= 1u << q5_0x8_bit(8 * i + b);
+      }
+    }
+  }
+  return s;
+}
+constexpr Q5Spread kQ5Spread = make_q5_spread();
+
 void to_group(const BlockQ5_0& b, int r, BlockQ5_0x8* g) {
   g->d[r] = b.d;
-  uint32_t in, out = 0;
-  std::memcpy(&in, b.qh, 4);
-  for (int e = 0; e < 32; ++e) out |= ((in >> e) & 1u) << q5_0x8_bit(e);
+  const uint32_t out = kQ5Spread.bits[0][b.qh[0]] | kQ5Spread.bits[1][b.qh[1]] |
+                       kQ5Spread.bits[2][b.qh[2]] | kQ5Spread.bits[3][b.qh[3]];
   std::memcpy(g->qh[r], &out, 4);
   to_words(b.qs, r, g->qs);
 }
