@@ -46,8 +46,8 @@ constexpr int q5_0x8_bit(int e) {
   const int half = e / 16, k = (e % 16) / 4, j = e % 4;
   return 8 * j + 4 * half + k;
 }
-// The group's qh bits of each value of each byte of a block's qh: byte i's value v contributes
-// kQ5Spread[i][v], and the four contributions do not overlap.
+// The group's qh bits for each value of each byte of a block's qh: byte i with value v
+// contributes kQ5Spread.bits[i][v], and the four bytes' contributions do not overlap.
 struct Q5Spread {
   uint32_t bits[4][256];
 };
