@@ -2,7 +2,7 @@
 # Runs every test of omni.cpp:
 #   1. the Release build's suite (unit tests, CLI tests, independent Python references);
 #   2. the same suite rebuilt with clang under AddressSanitizer + UndefinedBehaviorSanitizer,
-#      plus the parsers' fuzzers (tests/fuzz) for OMNI_FUZZ_SECONDS (default 60) each.
+#      plus the parsers' fuzzers (fuzz/) for OMNI_FUZZ_SECONDS (default 60) each.
 # Ends with one summary line over both runs: "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")"
