@@ -85,7 +85,7 @@ void ThreadPool::plan_chunks(size_t n, int threads, std::vector<size_t>* bounds)
 void ThreadPool::run_chunks(int thread_index) {
   for (;;) {
     const size_t c = next_chunk_.fetch_add(1, std::memory_order_relaxed);
-    if (c >= job_chunks_) return;
+    if (c + 1 >= job_bounds_.size()) return;
     (*job_)(job_bounds_[c], job_bounds_[c + 1], thread_index);
   }
 }
@@ -97,7 +97,6 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t, size_t,
   }
   job_ = &fn;
   plan_chunks(n, size(), &job_bounds_);
-  job_chunks_ = job_bounds_.size() - 1;
   next_chunk_.store(0, std::memory_order_relaxed);
   pending_.store(int(workers_.size()), std::memory_order_relaxed);
   {

@@ -57,9 +57,8 @@ class ThreadPool {
   // Written by the caller before generation_ is bumped (release); read by workers after they see
   // the new generation (acquire).
   const std::function<void(size_t, size_t, int)>* job_ = nullptr;
-  std::vector<size_t> job_bounds_;  // plan_chunks of the current loop
-  size_t job_chunks_ = 0;
-  std::atomic<size_t> next_chunk_{0};         // the next chunk of the current loop to take
+  std::vector<size_t> job_bounds_;     // plan_chunks of the current loop: its chunks + 1 bounds
+  std::atomic<size_t> next_chunk_{0};  // the next chunk of the current loop to take
   std::atomic<unsigned long> generation_{0};  // bumped once per loop, under mutex_
   std::atomic<int> pending_{0};               // workers still running the current loop
   std::atomic<bool> stop_{false};
