@@ -10,8 +10,13 @@ tens of percent within minutes; each file is set against the higher of its two).
 the three bars: prefill >= 1.3x llama.cpp, decode reading weights at >= 90% of the bandwidth,
 peak RSS <= (file + KV cache) x 1.15.
 
+With --llamacpp it also measures llama.cpp on this machine, on the same files, right after omni
+(bench/llamacpp_bench.mjs: node-llama-cpp's prebuilt CPU binaries, llama-bench's method), and
+prints a second table of the two side by side.
+
     bench/text_table.py --models DIR [--omni build/bin/omni] [--bench-matmul build/bin/bench_matmul]
-                        [--threads 2] [--reps 3] [--only qwen-q4_0,llama-f16] [--json OUT]
+                        [--threads 2] [--reps 3] [--only qwen-q4_0,llama-f16] [--llamacpp]
+                        [--json OUT]
 """
 import argparse
 import json
@@ -64,6 +69,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--only", default="", help="comma-separated names, e.g. qwen-q4_0,llama-f16")
+    ap.add_argument("--llamacpp", action="store_true",
+                    help="also run llama.cpp (node-llama-cpp's CPU build) on each file, after omni")
     ap.add_argument("--json", help="also write the rows here")
     args = ap.parse_args()
 
@@ -90,6 +97,14 @@ def main():
         rows.append({"name": name, "kernels": tests[0]["kernels"], "size": size, "kv": kv,
                      "pp": pp["avg_ts"], "pp_sd": pp["stddev_ts"], "tg": tg["avg_ts"],
                      "tg_sd": tg["stddev_ts"], "rss": max(t["peak_rss_bytes"] for t in tests)})
+        if args.llamacpp:
+            script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "llamacpp_bench.mjs")
+            lc = json.loads(run(["node", script, "-m", path, "-t", str(args.threads), "-p",
+                                 str(PROMPT), "-n", str(GEN), "-r", str(args.reps), "--json"]))
+            lc_pp = next(t for t in lc if t["n_prompt"] == PROMPT)
+            lc_tg = next(t for t in lc if t["n_gen"] == GEN)
+            rows[-1].update(lc_pp=lc_pp["avg_ts"], lc_pp_sd=lc_pp["stddev_ts"], lc_tg=lc_tg["avg_ts"],
+                            lc_tg_sd=lc_tg["stddev_ts"], lc_backend=lc_tg["backend"])
         bw.append(bandwidth_gbs(args.bench_matmul, args.threads))
         rows[-1]["bandwidth_gbs"] = max(bw[-2], bw[-1])
 
@@ -112,6 +127,16 @@ def main():
               f"{r['tg']:.1f} ± {r['tg_sd']:.1f} | {gbs:.1f} ({100 * r['decode_frac']:.0f}%) | "
               f"{r['rss'] / MIB:.1f} MiB ({bound / MIB:.1f}) | {base_pp} / {base_tg} | "
               f"{r['pp_ratio']:.2f} | {', '.join(bars)} |")
+    if args.llamacpp:
+        print(f"\nThe same files in llama.cpp on this machine ({rows[0]['lc_backend'] if rows else '-'}, "
+              "node-llama-cpp's prebuilt binaries), measured right after omni:\n")
+        print("| file | omni pp512 | llama.cpp pp512 | pp ratio | omni tg128 | llama.cpp tg128 | "
+              "tg ratio |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for r in rows:
+            print(f"| {r['name']} | {r['pp']:.1f} ± {r['pp_sd']:.1f} | {r['lc_pp']:.1f} ± "
+                  f"{r['lc_pp_sd']:.1f} | {r['pp'] / r['lc_pp']:.2f} | {r['tg']:.1f} ± {r['tg_sd']:.1f} | "
+                  f"{r['lc_tg']:.1f} ± {r['lc_tg_sd']:.1f} | {r['tg'] / r['lc_tg']:.2f} |")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"bandwidth_gbs": bw, "rows": rows}, f, indent=1)
