@@ -6,8 +6,9 @@
 //
 // For each file and thread count:
 //   pp P: P random tokens decoded as one batch into an empty context;
-//   tg N: N random tokens decoded one at a time into an empty context (no sampling);
-// each after one warm-up run, repeated r times; tokens/s as mean and sample standard deviation.
+//   tg N: N random tokens decoded one at a time into an empty context.
+// Each batch computes the logits of its last token, as llama-bench's do. Each test runs once to
+// warm up, then r times; tokens/s as mean and sample standard deviation.
 // Peak RSS is the whole process's (Node.js included), read from /proc/self/status.
 //
 // Usage: node bench/llamacpp_bench.mjs -m FILE[,FILE...] [-t 2[,1]] [-p 512] [-n 128] [-r 3]
@@ -106,13 +107,18 @@ async function main() {
         sequences: 1,
       });
       const seq = ctx.getSequence();
+      // As llama-bench's batches, each evaluation computes the logits of its last token (a greedy
+      // pick of the next token, in native code, makes llama.cpp compute them); without that,
+      // llama.cpp would skip the output matrix altogether.
+      const evaluate = (tokens) =>
+        seq.controlledEvaluate(tokens.map((t, i) => (i === tokens.length - 1 ? [t, { generateNext: { token: true } }] : t)));
       const runs = [
-        ["pp", args.p, async () => seq.evaluateWithoutGeneratingNewTokens(random(args.p))],
+        ["pp", args.p, async () => evaluate(random(args.p))],
         [
           "tg",
           args.n,
           async () => {
-            for (const tok of random(args.n)) await seq.evaluateWithoutGeneratingNewTokens([tok]);
+            for (const tok of random(args.n)) await evaluate([tok]);
           },
         ],
       ];
