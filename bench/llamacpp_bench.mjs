@@ -94,16 +94,16 @@ async function main() {
   });
   const rel = llama.llamaCppRelease;
   const info = `llama.cpp ${rel.repo} ${rel.release} (node-llama-cpp prebuilt, CPU)`;
+  // Token ids below 1000, which every vocabulary has; which ones does not change the work.
+  const random = (n) => Array.from({ length: n }, () => Math.floor(Math.random() * 1000));
   const results = [];
   for (const file of args.models) {
     const model = await llama.loadModel({ modelPath: file, gpuLayers: 0, useMmap: true });
-    // Token ids below 1000, which every vocabulary has; which ones does not change the work.
-    const random = (n) => Array.from({ length: n }, () => Math.floor(Math.random() * 1000));
-    for (const t of args.threads) {
+    for (const threads of args.threads) {
       const ctx = await model.createContext({
         contextSize: Math.max(args.p, args.n) + 16,
         batchSize: Math.max(args.p, 1),
-        threads: t,
+        threads,
         sequences: 1,
       });
       const seq = ctx.getSequence();
@@ -111,7 +111,7 @@ async function main() {
       // pick of the next token, in native code, makes llama.cpp compute them); without that,
       // llama.cpp would skip the output matrix altogether.
       const evaluate = (tokens) =>
-        seq.controlledEvaluate(tokens.map((t, i) => (i === tokens.length - 1 ? [t, { generateNext: { token: true } }] : t)));
+        seq.controlledEvaluate(tokens.map((tok, i) => (i === tokens.length - 1 ? [tok, { generateNext: { token: true } }] : tok)));
       const runs = [
         ["pp", args.p, async () => evaluate(random(args.p))],
         [
@@ -132,21 +132,22 @@ async function main() {
           rates.push(count / (await timed(run)));
         }
         const [avg, std] = meanStd(rates);
+        const rss = peakRssMiB();
         results.push({
           model_filename: file,
           n_prompt: kind === "pp" ? count : 0,
           n_gen: kind === "tg" ? count : 0,
-          n_threads: t,
+          n_threads: threads,
           avg_ts: avg,
           stddev_ts: std,
           samples_ts: rates,
-          peak_rss_mib: peakRssMiB(),
+          peak_rss_mib: rss,
           backend: [...backends].join(","),
         });
         if (!args.json) {
           console.log(
-            `${path.basename(file).padEnd(24)} ${String(t).padStart(3)} ${(kind + count).padStart(7)} ` +
-              `${avg.toFixed(2).padStart(9)} ± ${std.toFixed(2).padEnd(7)} peak RSS ${peakRssMiB().toFixed(0)} MiB`
+            `${path.basename(file).padEnd(24)} ${String(threads).padStart(3)} ${(kind + count).padStart(7)} ` +
+              `${avg.toFixed(2).padStart(9)} ± ${std.toFixed(2).padEnd(7)} peak RSS ${rss.toFixed(0)} MiB`
           );
         }
       }
